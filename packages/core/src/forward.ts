@@ -1,0 +1,109 @@
+import { biasedVariance, channelMoments } from './channel-stats.js';
+import { forEachInChannel, type ShapeInfo } from './layout.js';
+import { updateRunningStats } from './running-stats.js';
+import type { FloatArray, InferenceInput, InferenceOutput, TrainForwardInput, TrainForwardOutput } from './tensors.js';
+import { prepareInference, prepareTrainForward } from './validate.js';
+
+/** Float64 results of the reference training forward. */
+export interface ReferenceTrainForwardOutput extends TrainForwardOutput {
+  y: Float64Array;
+  batchMean: Float64Array;
+  batchVar: Float64Array;
+  invStd: Float64Array;
+  runningMean?: Float64Array;
+  runningVar?: Float64Array;
+}
+
+/** Float64 result of the reference inference. */
+export interface ReferenceInferenceOutput extends InferenceOutput {
+  y: Float64Array;
+}
+
+/** y = scale * x + shift per channel, in float64. */
+function normalise(x: FloatArray, info: ShapeInfo, scale: ArrayLike<number>, shift: ArrayLike<number>): Float64Array {
+  const y = new Float64Array(info.size);
+  for (let ch = 0; ch < info.c; ch++) {
+    const a = scale[ch] as number;
+    const b = shift[ch] as number;
+    forEachInChannel(info, ch, (i) => {
+      y[i] = a * (x[i] as number) + b;
+    });
+  }
+  return y;
+}
+
+/**
+ * Normalises with mean and variance: y = gamma * (x - mean) / sqrt(var + eps) + beta. The scale
+ * gamma/sqrt(var + eps) and the shift beta - mean * scale are formed in float64 first.
+ */
+function applyStats(
+  x: FloatArray,
+  info: ShapeInfo,
+  mean: ArrayLike<number>,
+  invStd: ArrayLike<number>,
+  gamma: FloatArray | undefined,
+  beta: FloatArray | undefined,
+): Float64Array {
+  const scale = new Float64Array(info.c);
+  const shift = new Float64Array(info.c);
+  for (let ch = 0; ch < info.c; ch++) {
+    const g = gamma ? (gamma[ch] as number) : 1;
+    const b = beta ? (beta[ch] as number) : 0;
+    const mu = mean[ch] as number;
+    const s = invStd[ch] as number;
+    scale[ch] = g * s;
+    shift[ch] = b - mu * g * s;
+  }
+  return normalise(x, info, scale, shift);
+}
+
+function batchStats(x: FloatArray, info: ShapeInfo, eps: number): { batchMean: Float64Array; batchVar: Float64Array; invStd: Float64Array } {
+  const moments = channelMoments(x, info);
+  const batchMean = Float64Array.from(moments, (m) => m.mean);
+  const batchVar = Float64Array.from(moments, biasedVariance);
+  const invStd = Float64Array.from(batchVar, (v) => 1 / Math.sqrt(v + eps));
+  return { batchMean, batchVar, invStd };
+}
+
+/**
+ * The reference training forward in float64: batch mean, biased batch variance, inverse std
+ * 1/sqrt(var + eps), y = gamma * (x - mean) * invStd + beta, and the running statistics updated by
+ * the convention's rule (when `trackRunningStats`). A NaN in a channel of x makes that channel's
+ * y, statistics and running statistics NaN; other channels are unaffected.
+ * @throws BnShapeError, BnValueError on invalid input (see `prepareTrainForward`).
+ */
+export function referenceTrainForward(input: TrainForwardInput): ReferenceTrainForwardOutput {
+  const { info, options } = prepareTrainForward(input);
+  const stats = batchStats(input.x, info, options.eps);
+  const affine = options.affine;
+  const y = applyStats(input.x, info, stats.batchMean, stats.invStd, affine ? input.gamma : undefined, affine ? input.beta : undefined);
+  if (!options.trackRunningStats) return { y, ...stats };
+  const running = updateRunningStats({
+    runningMean: input.runningMean as FloatArray,
+    runningVar: input.runningVar as FloatArray,
+    numBatchesTracked: input.numBatchesTracked,
+    batchMean: stats.batchMean,
+    batchVar: stats.batchVar,
+    count: info.perChannel,
+    options,
+  });
+  return { y, ...stats, ...running };
+}
+
+/**
+ * The reference inference in float64: y = gamma * (x - runningMean) / sqrt(runningVar + eps) + beta.
+ * With `trackRunningStats: false` there are no running statistics and the batch's own are used.
+ * @throws BnShapeError, BnValueError on invalid input (see `prepareInference`).
+ */
+export function referenceInference(input: InferenceInput): ReferenceInferenceOutput {
+  const { info, options } = prepareInference(input);
+  const gamma = options.affine ? input.gamma : undefined;
+  const beta = options.affine ? input.beta : undefined;
+  if (!options.trackRunningStats) {
+    const stats = batchStats(input.x, info, options.eps);
+    return { y: applyStats(input.x, info, stats.batchMean, stats.invStd, gamma, beta) };
+  }
+  const runningVar = input.runningVar as FloatArray;
+  const invStd = Float64Array.from(runningVar, (v) => 1 / Math.sqrt(v + options.eps));
+  return { y: applyStats(input.x, info, input.runningMean as FloatArray, invStd, gamma, beta) };
+}

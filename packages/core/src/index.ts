@@ -1,0 +1,91 @@
+export { BnBackendError, BnError, BnShapeError, BnValueError, describeValue } from './errors.js';
+export {
+  CHANNELS_LAST_LAYOUTS,
+  LAYOUTS,
+  channelAxis,
+  channelsFirstTwin,
+  describeShape,
+  forEachInChannel,
+  isChannelsLast,
+  layoutRank,
+  toChannelsFirstPermutation,
+  type Layout,
+  type ShapeInfo,
+} from './layout.js';
+export {
+  CONVENTIONS,
+  CONVENTION_NAMES,
+  DEFAULT_CONVENTION,
+  type Convention,
+  type ConventionName,
+  type MomentumMeaning,
+  type RunningVarianceKind,
+} from './conventions.js';
+export { explicitOptions, resolveOptions, type BnOptions, type ResolvedOptions } from './options.js';
+export type {
+  AffineArgs,
+  BackwardInput,
+  BackwardOutput,
+  DType,
+  FloatArray,
+  InferenceInput,
+  InferenceOutput,
+  RunningStatsArgs,
+  TensorArgs,
+  TrainForwardInput,
+  TrainForwardOutput,
+} from './tensors.js';
+export { checkArray, prepareBackward, prepareInference, prepareTrainForward, type Prepared } from './validate.js';
+export {
+  biasedVariance,
+  channelMoments,
+  mergeMoments,
+  mergeShardMoments,
+  unbiasedVariance,
+  type ChannelMoments,
+} from './channel-stats.js';
+export { newBatchWeight, updateRunningStats, type RunningStatsStep, type UpdatedRunningStats } from './running-stats.js';
+export { convertMomentum, convertRunningVar } from './convert.js';
+export {
+  referenceInference,
+  referenceTrainForward,
+  type ReferenceInferenceOutput,
+  type ReferenceTrainForwardOutput,
+} from './forward.js';
+export { referenceBackward, type ReferenceBackwardOutput } from './backward.js';
+export {
+  gradcheck,
+  numericBnGradients,
+  numericGradient,
+  savedStatistics,
+  type GradcheckProblem,
+  type GradcheckResult,
+  type GradcheckTolerance,
+  type Gradients,
+} from './gradcheck.js';
+export {
+  BACKEND_SPECIFICATION_VERSION,
+  FEATURES,
+  OPERATIONS,
+  type Backend,
+  type BackendCapabilities,
+  type Feature,
+  type Operation,
+} from './backend.js';
+export { getBackend, listBackends, registerBackend, resolveBackend, unregisterBackend } from './registry.js';
+export { referenceBackend } from './reference-backend.js';
+export {
+  GOLDEN_SPEC_VERSION,
+  type CaseTolerances,
+  type GoldenCase,
+  type GoldenExpected,
+  type GoldenOptions,
+  type GoldenParams,
+  type GoldenStep,
+  type Tolerance,
+} from './golden/format.js';
+
+import { registerBackend } from './registry.js';
+import { referenceBackend } from './reference-backend.js';
+
+registerBackend(referenceBackend, -100);

@@ -1,0 +1,53 @@
+import type { ResolvedOptions } from './options.js';
+import type { FloatArray } from './tensors.js';
+
+/** Running statistics after an update, in float64. */
+export interface UpdatedRunningStats {
+  runningMean: Float64Array;
+  runningVar: Float64Array;
+  numBatchesTracked: number;
+}
+
+/** What one training step contributes to the running statistics. */
+export interface RunningStatsStep {
+  runningMean: FloatArray;
+  /** In the convention's own kind: unbiased for pytorch, biased for keras and onnx. */
+  runningVar: FloatArray;
+  numBatchesTracked?: number;
+  batchMean: ArrayLike<number>;
+  /** The biased batch variance, mean((x - mu)^2). */
+  batchVar: ArrayLike<number>;
+  /** The count m of values per channel in the batch. */
+  count: number;
+  options: ResolvedOptions;
+}
+
+/**
+ * The weight the new batch gets in the update: `momentum` under PyTorch's meaning,
+ * `1 - momentum` under Keras' and ONNX's, and `1 / numBatchesTracked` (after counting this batch)
+ * for the cumulative average (`momentum: null`).
+ */
+export function newBatchWeight(options: ResolvedOptions, numBatchesTrackedAfter: number): number {
+  if (options.momentum === null) return 1 / numBatchesTrackedAfter;
+  return options.convention.momentumMeaning === 'weight-on-new-batch' ? options.momentum : 1 - options.momentum;
+}
+
+/**
+ * Applies one batch to the running statistics by the convention's rule:
+ * running = (1 - w) * running + w * batch, with w from `newBatchWeight`, and the batch variance
+ * made unbiased (times m/(m-1)) where the convention keeps an unbiased running variance.
+ * `numBatchesTracked` counts up by one under every convention.
+ */
+export function updateRunningStats(step: RunningStatsStep): UpdatedRunningStats {
+  const numBatchesTracked = (step.numBatchesTracked ?? 0) + 1;
+  const w = newBatchWeight(step.options, numBatchesTracked);
+  const correction = step.options.convention.runningVariance === 'unbiased' && step.count > 1 ? step.count / (step.count - 1) : 1;
+  const c = step.runningMean.length;
+  const runningMean = new Float64Array(c);
+  const runningVar = new Float64Array(c);
+  for (let i = 0; i < c; i++) {
+    runningMean[i] = (1 - w) * (step.runningMean[i] as number) + w * (step.batchMean[i] as number);
+    runningVar[i] = (1 - w) * (step.runningVar[i] as number) + w * (step.batchVar[i] as number) * correction;
+  }
+  return { runningMean, runningVar, numBatchesTracked };
+}
