@@ -84,6 +84,7 @@ export {
   type GoldenStep,
   type Tolerance,
 } from './golden/format.js';
+export type { BackendExpectations, ExpectedFailure, ToleranceOverride } from './golden/expectations.js';
 
 import { registerBackend } from './registry.js';
 import { referenceBackend } from './reference-backend.js';
