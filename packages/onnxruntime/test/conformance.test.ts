@@ -1,0 +1,4 @@
+import { describeConformance } from '@bnkit/spec/vitest';
+import { createOnnxruntimeBackend, onnxruntimeExpectations } from '../src/index.js';
+
+describeConformance('onnxruntime', () => createOnnxruntimeBackend(), onnxruntimeExpectations);

@@ -1,0 +1,37 @@
+import { BnShapeError, BnValueError } from '@bnkit/core';
+import { decodeModel, encodeModel } from '@bnkit/onnx';
+import { describe, expect, it } from 'vitest';
+import { GRAPH_OPSET, buildBackwardGraph, buildInferenceGraph, buildTrainingGraph } from '../src/index.js';
+
+function opTypes(graph: Parameters<typeof encodeModel>[0]): string[] {
+  return decodeModel(encodeModel(graph, { opset: GRAPH_OPSET })).graph.nodes.map((node) => node.opType);
+}
+
+describe('graph builders', () => {
+  it('inference: one BatchNormalization node, between Transposes only for channels-last layouts', () => {
+    expect(opTypes(buildInferenceGraph({ shape: [2, 3, 4, 5], layout: 'NCHW', dataType: 'float32', eps: 1e-5 }))).toEqual(['BatchNormalization']);
+    expect(opTypes(buildInferenceGraph({ shape: [2, 4, 5, 3], layout: 'NHWC', dataType: 'float32', eps: 1e-5 }))).toEqual(['Transpose', 'BatchNormalization', 'Transpose']);
+    const [, bn] = decodeModel(encodeModel(buildInferenceGraph({ shape: [2, 5, 3], layout: 'NLC', dataType: 'float64', eps: 0.25 }), { opset: GRAPH_OPSET })).graph.nodes;
+    expect(bn?.attributes.epsilon).toEqual({ float: 0.25 });
+  });
+
+  it('training: BatchNormalization in training mode, statistics in float64 (a Cast only for float32 x)', () => {
+    const float32 = buildTrainingGraph({ shape: [2, 3, 4], layout: 'NCL', dataType: 'float32', eps: 1e-5 });
+    const bn = decodeModel(encodeModel(float32, { opset: GRAPH_OPSET })).graph.nodes.find((node) => node.opType === 'BatchNormalization');
+    expect(bn?.attributes.training_mode).toEqual({ int: 1 });
+    expect(opTypes(float32)).toContain('Cast');
+    expect(float32.outputs.map((o) => [o.name, o.dataType])).toEqual([['y', 'float32'], ['batch_mean', 'float64'], ['batch_var', 'float64']]);
+    expect(opTypes(buildTrainingGraph({ shape: [2, 3, 4], layout: 'NCL', dataType: 'float64', eps: 1e-5 }))).not.toContain('Cast');
+  });
+
+  it('backward: standard operators only, no BatchNormalization', () => {
+    const ops = opTypes(buildBackwardGraph({ shape: [2, 3, 2, 2, 2], layout: 'NDHWC', dataType: 'float32' }));
+    expect(ops).not.toContain('BatchNormalization');
+    expect(ops).toContain('ReduceSum');
+  });
+
+  it('refuses a shape that does not fit the layout, or an unknown data type', () => {
+    expect(() => buildBackwardGraph({ shape: [2, 3], layout: 'NCHW', dataType: 'float32' })).toThrow(BnShapeError);
+    expect(() => buildInferenceGraph({ shape: [2, 3], layout: 'NC', dataType: 'int64' as 'float32', eps: 1e-5 })).toThrow(BnValueError);
+  });
+});
