@@ -1,0 +1,44 @@
+export type {
+  DecodedGraph,
+  DecodedModel,
+  DecodedNode,
+  OnnxAttribute,
+  OnnxDataType,
+  OnnxDecodedValueInfo,
+  OnnxGraph,
+  OnnxNode,
+  OnnxOpaqueInitializer,
+  OnnxOpsetImport,
+  OnnxTensor,
+  OnnxValueInfo,
+} from './types.js';
+export { OnnxFormatError } from './errors.js';
+export { decodeTensor, encodeTensor } from './tensor-codec.js';
+export { decodeModel, defaultIrVersion, encodeModel, type EncodeModelOptions } from './model-codec.js';
+export { findModelProblems, validateModel } from './model-validate.js';
+export { checkStatistics, type BnStatistics } from './statistics.js';
+export { buildBatchNormGraph, exportBatchNormModel, EXPORT_OPSETS, type BatchNormExportOptions } from './batch-norm-model.js';
+export { listBatchNormNodes, type BnNodeStatistics } from './batch-norm-nodes.js';
+export { replaceBatchNormStatistics, type StatisticsUpdate } from './replace-statistics.js';
+export { foldBatchNorm, type FoldedNode, type FoldResult, type SkippedNode } from './fold.js';
+export { parseStats, parseStatsText } from './stats-json.js';
+export { writeFileAtomic } from './atomic-write.js';
+export { NODE_TEST_NAMES, type NodeTestData, type NodeTestDataSet, type NodeTestKind } from './node-test-data.js';
+export { goldenCaseToNodeTest, nodeTestName, type NodeTestOptions } from './node-test-build.js';
+export { NODE_TEST_TOLERANCE, nodeTestToGoldenCases, type ReadNodeTestOptions } from './node-test-read.js';
+export {
+  readNodeTestDirectory,
+  readNodeTestGoldenCases,
+  writeGoldenCaseNodeTest,
+  writeNodeTestDirectory,
+  type WriteNodeTestOptions,
+} from './node-test-files.js';
+export {
+  batchNormNodesToJson,
+  exportOnnxFromStatsFile,
+  foldOnnxFile,
+  inspectOnnxFile,
+  replaceStatisticsInFile,
+  type BnNodeJson,
+  type ExportOnnxFileOptions,
+} from './onnx-files.js';

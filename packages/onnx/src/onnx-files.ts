@@ -1,0 +1,113 @@
+import { BnValueError, describeValue, type Layout } from '@bnkit/core';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from './atomic-write.js';
+import { exportBatchNormModel, type BatchNormExportOptions } from './batch-norm-model.js';
+import { listBatchNormNodes, type BnNodeStatistics } from './batch-norm-nodes.js';
+import { foldBatchNorm, type FoldResult } from './fold.js';
+import { replaceBatchNormStatistics, type StatisticsUpdate } from './replace-statistics.js';
+import { parseStatsText } from './stats-json.js';
+
+/**
+ * Reads a whole file.
+ * @throws BnValueError naming the argument when the file cannot be read.
+ */
+async function readInput(path: string, argument: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (error) {
+    throw new BnValueError(argument, 'a readable file', `${describeValue(path)} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+}
+
+/** Options of `exportOnnxFromStatsFile`, those of `bnkit export-onnx`. */
+export interface ExportOnnxFileOptions {
+  /** Path of the stats.json file. */
+  stats: string;
+  /** Path of the .onnx file to write. */
+  out: string;
+  /** 9, 14 or 15; default 15. */
+  opset?: number;
+  /** Default NCHW. */
+  layout?: Layout;
+  dataType?: BatchNormExportOptions['dataType'];
+}
+
+/**
+ * `bnkit export-onnx`: reads stats.json (see `parseStats`), writes the BatchNormalization model
+ * atomically to `out`, and returns its bytes. `out` is untouched when anything fails.
+ * @throws BnValueError for an unreadable or invalid stats.json (naming the field, expected and
+ *   found value) or bad options; BnShapeError for arrays of different lengths.
+ */
+export async function exportOnnxFromStatsFile(options: ExportOnnxFileOptions): Promise<Uint8Array> {
+  const text = (await readInput(options.stats, 'stats')).toString('utf8');
+  const stats = parseStatsText(text, options.stats);
+  const exportOptions: BatchNormExportOptions = { opset: options.opset ?? 15, layout: options.layout ?? 'NCHW' };
+  if (options.dataType !== undefined) exportOptions.dataType = options.dataType;
+  const bytes = exportBatchNormModel(stats, exportOptions);
+  await writeFileAtomic(options.out, bytes);
+  return bytes;
+}
+
+/**
+ * `bnkit inspect`: the BatchNormalization nodes of a model file with their statistics.
+ * @throws BnValueError for an unreadable file; OnnxFormatError for malformed or invalid models.
+ */
+export async function inspectOnnxFile(path: string): Promise<BnNodeStatistics[]> {
+  return listBatchNormNodes(new Uint8Array(await readInput(path, 'model')));
+}
+
+/** A BN node as plain JSON (`bnkit inspect --json`): arrays as number arrays, absent fields as null. */
+export interface BnNodeJson {
+  name: string;
+  index: number;
+  channels: number;
+  layout: Layout | null;
+  eps: number;
+  momentum: number | null;
+  trainingMode: boolean;
+  gamma: number[];
+  beta: number[];
+  runningMean: number[];
+  runningVar: number[];
+}
+
+/** The JSON form of `inspectOnnxFile`'s result. */
+export function batchNormNodesToJson(nodes: readonly BnNodeStatistics[]): BnNodeJson[] {
+  return nodes.map((n) => ({
+    name: n.name,
+    index: n.index,
+    channels: n.channels,
+    layout: n.layout ?? null,
+    eps: n.eps,
+    momentum: n.momentum ?? null,
+    trainingMode: n.trainingMode,
+    gamma: Array.from(n.gamma),
+    beta: Array.from(n.beta),
+    runningMean: Array.from(n.runningMean),
+    runningVar: Array.from(n.runningVar),
+  }));
+}
+
+/**
+ * `bnkit fold`: folds BN nodes into the Conv/Gemm before them (see `foldBatchNorm`) and writes
+ * the model atomically to `out`. `out` is untouched when anything fails.
+ * @throws BnValueError for an unreadable input; OnnxFormatError for malformed or invalid models.
+ */
+export async function foldOnnxFile(options: { input: string; out: string }): Promise<FoldResult> {
+  const result = foldBatchNorm(new Uint8Array(await readInput(options.input, 'input')));
+  await writeFileAtomic(options.out, result.bytes);
+  return result;
+}
+
+/**
+ * Replaces the statistics of named BN nodes in a model file, byte-preserving everything else
+ * (see `replaceBatchNormStatistics`), and writes the result atomically to `out` (which may be
+ * `input`). `out` is untouched when anything fails.
+ * @throws BnValueError, BnShapeError, OnnxFormatError as `replaceBatchNormStatistics` does, and
+ *   BnValueError for an unreadable input.
+ */
+export async function replaceStatisticsInFile(options: { input: string; out: string; updates: readonly StatisticsUpdate[] }): Promise<Uint8Array> {
+  const bytes = replaceBatchNormStatistics(new Uint8Array(await readInput(options.input, 'input')), options.updates);
+  await writeFileAtomic(options.out, bytes);
+  return bytes;
+}

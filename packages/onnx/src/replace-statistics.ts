@@ -1,0 +1,142 @@
+import { BnShapeError, BnValueError, describeValue } from '@bnkit/core';
+import { listBatchNormNodes, type BnNodeStatistics } from './batch-norm-nodes.js';
+import { OnnxFormatError } from './errors.js';
+import { decodeModel } from './model-codec.js';
+import { onnx } from './proto.js';
+import { readStringField, spliceMessage } from './wire-splice.js';
+
+/** Field numbers of the ONNX schema that the splice walks. */
+const MODEL_GRAPH = 7;
+const GRAPH_NODE = 1;
+const GRAPH_INITIALIZER = 5;
+const TENSOR_NAME = 8;
+
+/**
+ * New statistics for one BatchNormalization node, found by name. Fields left out keep their
+ * value. Arrays are written in the element type the model already stores (float32 values are
+ * rounded to float32).
+ */
+export interface StatisticsUpdate {
+  node: string;
+  gamma?: ArrayLike<number>;
+  beta?: ArrayLike<number>;
+  runningMean?: ArrayLike<number>;
+  runningVar?: ArrayLike<number>;
+  /** New epsilon attribute (stored by ONNX as a float32). */
+  eps?: number;
+}
+
+const ROLES = [
+  ['gamma', 'scale'],
+  ['beta', 'bias'],
+  ['runningMean', 'mean'],
+  ['runningVar', 'variance'],
+] as const;
+
+function checkValues(argument: string, values: ArrayLike<number>, channels: number, nonNegative: boolean): void {
+  if (values === null || typeof values !== 'object' || typeof values.length !== 'number') {
+    throw new BnValueError(argument, 'an array of numbers', describeValue(values));
+  }
+  if (values.length !== channels) throw new BnShapeError(argument, `length C = ${channels} (the node's channels)`, `length ${values.length}`);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw new BnValueError(argument, 'finite numbers', `[${i}] = ${describeValue(v)}`);
+    if (nonNegative && v < 0) throw new BnValueError(argument, 'every value >= 0', `[${i}] = ${v}`);
+  }
+}
+
+/** The re-encoded TensorProto of an initializer with new values in its own element type, every other field kept. */
+function replaceTensor(content: Uint8Array, values: ArrayLike<number>): Uint8Array {
+  const tensor = onnx.TensorProto.decode(content);
+  const float64 = tensor.dataType === onnx.TensorProto.DataType.DOUBLE;
+  const raw = new Uint8Array(values.length * (float64 ? 8 : 4));
+  const view = new DataView(raw.buffer);
+  for (let i = 0; i < values.length; i++) {
+    if (float64) view.setFloat64(i * 8, values[i] as number, true);
+    else view.setFloat32(i * 4, values[i] as number, true);
+  }
+  tensor.floatData = [];
+  tensor.doubleData = [];
+  tensor.rawData = raw;
+  return onnx.TensorProto.encode(tensor).finish();
+}
+
+/** The re-encoded NodeProto with its epsilon attribute set. */
+function replaceEpsilon(content: Uint8Array, eps: number): Uint8Array {
+  const node = onnx.NodeProto.decode(content);
+  const existing = node.attribute.find((a) => a.name === 'epsilon');
+  if (existing) {
+    existing.f = eps;
+    existing.type = onnx.AttributeProto.AttributeType.FLOAT;
+  } else {
+    node.attribute.push(onnx.AttributeProto.create({ name: 'epsilon', type: onnx.AttributeProto.AttributeType.FLOAT, f: eps }));
+  }
+  return onnx.NodeProto.encode(node).finish();
+}
+
+function findNode(nodes: readonly BnNodeStatistics[], name: string, argument: string): BnNodeStatistics {
+  const matches = nodes.filter((n) => n.name === name);
+  if (matches.length === 1) return matches[0] as BnNodeStatistics;
+  const names = nodes.map((n) => describeValue(n.name)).join(', ') || 'none';
+  if (matches.length === 0) throw new BnValueError(argument, `the name of a BatchNormalization node of the model (${names})`, describeValue(name));
+  throw new BnValueError(argument, 'a name only one BatchNormalization node has', `${describeValue(name)}, shared by ${matches.length} nodes`);
+}
+
+/**
+ * Replaces the statistics (scale, B, input_mean, input_var initializers, and optionally the
+ * epsilon attribute) of named BatchNormalization nodes, keeping every other byte of the model:
+ * the splice re-encodes only the replaced TensorProto messages (and a NodeProto whose epsilon
+ * changes) and the length prefixes of the GraphProto and ModelProto fields that enclose them.
+ * Doc strings, metadata, other nodes, other initializers and unknown fields are untouched.
+ * @throws OnnxFormatError for malformed bytes, an invalid model, or a statistic that is not an
+ *   initializer of its own (a Constant node's output, or an initializer other nodes also read);
+ *   BnValueError for an unknown node name, non-finite values, a negative variance or eps;
+ *   BnShapeError for arrays whose length is not the node's C.
+ */
+export function replaceBatchNormStatistics(bytes: Uint8Array, updates: readonly StatisticsUpdate[]): Uint8Array {
+  const model = decodeModel(bytes);
+  const nodes = listBatchNormNodes(model);
+  const initializerNames = new Set([...model.graph.initializers.map((t) => t.name)]);
+  const uses = new Map<string, number>();
+  for (const node of model.graph.nodes) for (const name of node.inputs) uses.set(name, (uses.get(name) ?? 0) + 1);
+  const tensors = new Map<string, ArrayLike<number>>();
+  const epsilons = new Map<string, number>();
+  updates.forEach((update, i) => {
+    const node = findNode(nodes, update.node, `updates[${i}].node`);
+    for (const [field, role] of ROLES) {
+      const values = update[field];
+      if (values === undefined) continue;
+      const argument = `updates[${i}].${field}`;
+      checkValues(argument, values, node.channels, field === 'runningVar');
+      const initializer = node.inputNames[role];
+      if (!initializerNames.has(initializer)) {
+        throw new OnnxFormatError(argument, `an initializer holding node ${describeValue(update.node)}'s ${role}`, `${describeValue(initializer)} is not an initializer`);
+      }
+      if ((uses.get(initializer) ?? 0) > 1) {
+        throw new OnnxFormatError(argument, 'an initializer only this node reads', `${describeValue(initializer)} is read by ${uses.get(initializer)} node inputs`);
+      }
+      tensors.set(initializer, values);
+    }
+    if (update.eps !== undefined) {
+      if (typeof update.eps !== 'number' || !Number.isFinite(update.eps) || update.eps < 0) {
+        throw new BnValueError(`updates[${i}].eps`, 'a finite number >= 0', describeValue(update.eps));
+      }
+      epsilons.set(update.node, update.eps);
+    }
+  });
+  const spliceGraph = (graph: Uint8Array): Uint8Array =>
+    spliceMessage(graph, (field, content) => {
+      if (field === GRAPH_INITIALIZER) {
+        const name = readStringField(content, TENSOR_NAME);
+        const values = tensors.get(name);
+        return values === undefined ? undefined : replaceTensor(content, values);
+      }
+      if (field === GRAPH_NODE && epsilons.size > 0) {
+        const node = onnx.NodeProto.decode(content);
+        const eps = node.opType === 'BatchNormalization' ? epsilons.get(node.name) : undefined;
+        return eps === undefined ? undefined : replaceEpsilon(content, eps);
+      }
+      return undefined;
+    }, 'graph');
+  return spliceMessage(bytes, (field, content) => (field === MODEL_GRAPH ? spliceGraph(content) : undefined), 'model');
+}
