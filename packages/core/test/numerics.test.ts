@@ -1,17 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { channelMoments, describeShape, mergeShardMoments, referenceTrainForward } from '../src/index.js';
+import { channelMoments, createPrng, describeShape, mergeShardMoments, referenceTrainForward } from '../src/index.js';
 
-/** A small seeded generator (mulberry32) with Box-Muller normals, for reproducible test data. */
 function normals(seed: number, count: number): Float64Array {
-  let state = seed >>> 0;
-  const uniform = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return Float64Array.from({ length: count }, () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform()));
+  const prng = createPrng(seed);
+  return Float64Array.from({ length: count }, () => prng.normal());
 }
 
 /**

@@ -9,7 +9,11 @@ const batches = [
 const shape = [3, 2];
 
 function run(convention: ConventionName, momentum: number | null, runningVar0: number) {
-  let state = { runningMean: Float64Array.of(0, 0), runningVar: Float64Array.of(runningVar0, runningVar0), numBatchesTracked: 0 };
+  let state: { runningMean: Float64Array; runningVar: Float64Array; numBatchesTracked: number } = {
+    runningMean: Float64Array.of(0, 0),
+    runningVar: Float64Array.of(runningVar0, runningVar0),
+    numBatchesTracked: 0,
+  };
   const means: Float64Array[] = [];
   const vars: Float64Array[] = [];
   for (const x of batches) {

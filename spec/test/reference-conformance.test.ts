@@ -1,0 +1,4 @@
+import { referenceBackend } from '@bnkit/core';
+import { describeConformance } from '../src/vitest.js';
+
+describeConformance('reference', () => referenceBackend);
