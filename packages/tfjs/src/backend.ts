@@ -1,0 +1,239 @@
+import * as tf from '@tensorflow/tfjs';
+import {
+  BACKEND_SPECIFICATION_VERSION,
+  BnBackendError,
+  BnValueError,
+  CONVENTION_NAMES,
+  FEATURES,
+  LAYOUTS,
+  OPERATIONS,
+  checkArray,
+  describeValue,
+  prepareBackward,
+  prepareInference,
+  prepareTrainForward,
+  type Backend,
+  type BackwardOutput,
+  type FloatArray,
+  type InferenceOutput,
+  type ResolvedOptions,
+  type TrainForwardOutput,
+} from '@bnkit/core';
+import { autodiffBackwardOnView } from './autodiff-backward.js';
+import { closedFormBackwardOnView } from './backward.js';
+import { batchMeans } from './batch-mean.js';
+import { channelView, type ChannelView } from './channel-view.js';
+import { TFJS_KINDS, loadTfjsBackend, runOnTfjsBackend, type TfjsKind } from './engine.js';
+import { inferenceOnView, trainForwardOnView, type AffineTensors } from './normalize.js';
+import { updateRunningTensors } from './running-stats.js';
+import { splitValue } from './split-value.js';
+
+/** How `backward` computes: the closed form in tfjs ops, or tfjs autodiff over the training forward. */
+export type TfjsBackwardMethod = 'closed-form' | 'autodiff';
+
+/** Settings of a tfjs backend. */
+export interface TfjsBackendSettings {
+  /** Default `closed-form`. `autodiff` recomputes the batch statistics from x (see README). */
+  backward?: TfjsBackwardMethod;
+}
+
+/** x and dy must be float32: tfjs has no float64, and rounding them would change the problem. */
+function checkFloat32(argument: string, value: FloatArray): Float32Array {
+  if (!(value instanceof Float32Array)) {
+    throw new BnValueError(argument, 'a Float32Array (tfjs computes in float32; the backend declares dtype float32 only)', describeValue(value));
+  }
+  return value;
+}
+
+/** Parameters may be float64; they are rounded to float32, which changes them by at most 6e-8 relative. */
+function paramTensor(values: FloatArray, view: ChannelView): tf.Tensor {
+  return tf.tensor(values instanceof Float32Array ? values : Float32Array.from(values), [...view.paramShape], 'float32');
+}
+
+function affineTensors(input: { gamma?: FloatArray; beta?: FloatArray }, options: ResolvedOptions, view: ChannelView): AffineTensors {
+  if (!options.affine) return {};
+  return {
+    gamma: paramTensor(input.gamma as FloatArray, view),
+    beta: input.beta ? paramTensor(input.beta, view) : undefined,
+  };
+}
+
+/**
+ * Checks a caller's output buffer before any work is done.
+ * @throws BnValueError, BnShapeError naming `out.y` or `out.dx`.
+ */
+function checkOut(argument: string, out: FloatArray | undefined, size: number): void {
+  if (out !== undefined) checkArray(argument, out, size, 'the size of x');
+}
+
+/** Copies `values` into the caller's (checked) buffer when one was given, else returns them. */
+function deliver(values: Float32Array, out: FloatArray | undefined): FloatArray {
+  if (!out) return values;
+  out.set(values);
+  return out;
+}
+
+/** Runs `work` in a tfjs scope that frees every tensor it made; for work that returns plain arrays. */
+function tidyRead<T>(work: () => T): T {
+  let result: { value: T } | undefined;
+  tf.tidy(() => {
+    result = { value: work() };
+  });
+  return (result as { value: T }).value;
+}
+
+function readFloat32(tensor: tf.Tensor): Float32Array {
+  return tensor.dataSync() as Float32Array;
+}
+
+/**
+ * A bnkit backend over TensorFlow.js: `tfjs-cpu` (kind `cpu`) or `tfjs-wasm` (kind `wasm`; the
+ * binaries are found in the installed `@tensorflow/tfjs-backend-wasm`). tfjs keeps one global
+ * engine with one active backend, so every operation switches to this backend with
+ * `tf.setBackend`, runs, and switches back to the previously active one; operations of all tfjs
+ * backends are serialised, so a cpu call and a wasm call never interleave. Code that uses tfjs
+ * while a call is waiting may find this backend active.
+ *
+ * Every layout, convention and feature of core. x and dy must be Float32Array (BnValueError
+ * otherwise); parameters and running statistics may be Float32Array or Float64Array. Outputs are
+ * Float32Array except `batchMean`, a Float64Array accurate to float32 rounding of the spread,
+ * and of the mean itself when the mean is near zero (see `batchMeans`). Running statistics follow core's rule in float32 tfjs ops.
+ * Operations initialise the backend on first use if `init()` was not called; after `dispose()`
+ * they throw BnBackendError until `init()` is called again.
+ * @throws BnBackendError for an unknown kind.
+ */
+export function createTfjsBackend(kind: TfjsKind, settings: TfjsBackendSettings = {}): Backend {
+  if (!TFJS_KINDS.includes(kind)) {
+    throw new BnBackendError('kind', `one of ${TFJS_KINDS.map((k) => JSON.stringify(k)).join(', ')}`, describeValue(kind));
+  }
+  const method = settings.backward ?? 'closed-form';
+  if (method !== 'closed-form' && method !== 'autodiff') {
+    throw new BnBackendError('settings.backward', `"closed-form" or "autodiff"`, describeValue(method));
+  }
+  const name = `tfjs-${kind}`;
+  let loading: Promise<void> | undefined;
+  let disposed = false;
+
+  async function ready(): Promise<void> {
+    if (disposed) throw new BnBackendError('backend', `${name} not disposed (call init() again to reuse it)`, 'a disposed backend');
+    loading ??= loadTfjsBackend(kind).catch((error: unknown) => {
+      loading = undefined;
+      throw error;
+    });
+    await loading;
+  }
+
+  return {
+    specificationVersion: BACKEND_SPECIFICATION_VERSION,
+    name,
+    capabilities: {
+      operations: OPERATIONS,
+      layouts: LAYOUTS,
+      conventions: CONVENTION_NAMES,
+      dtypes: ['float32'],
+      features: FEATURES,
+    },
+
+    async init() {
+      disposed = false;
+      await ready();
+    },
+
+    async inference(input): Promise<InferenceOutput> {
+      const { info, options } = prepareInference(input);
+      const x = checkFloat32('x', input.x);
+      checkOut('out.y', input.out?.y, info.size);
+      await ready();
+      const view = channelView(info);
+      const y = await runOnTfjsBackend(kind, () =>
+        tidyRead(() => {
+          const xv = tf.tensor(x, [...view.shape], 'float32');
+          const affine = affineTensors(input, options, view);
+          const result = options.trackRunningStats
+            ? inferenceOnView(
+                xv,
+                view,
+                splitValue(input.runningMean as FloatArray, view.paramShape),
+                paramTensor(input.runningVar as FloatArray, view),
+                options.eps,
+                affine,
+              )
+            : trainForwardOnView(xv, view, options.eps, affine).y;
+          return readFloat32(result);
+        }),
+      );
+      return { y: deliver(y, input.out?.y) };
+    },
+
+    async trainForward(input): Promise<TrainForwardOutput> {
+      const { info, options } = prepareTrainForward(input);
+      const x = checkFloat32('x', input.x);
+      checkOut('out.y', input.out?.y, info.size);
+      await ready();
+      const view = channelView(info);
+      const output = await runOnTfjsBackend(kind, () =>
+        tidyRead(() => {
+          const xv = tf.tensor(x, [...view.shape], 'float32');
+          const forward = trainForwardOnView(xv, view, options.eps, affineTensors(input, options, view));
+          const result: TrainForwardOutput = {
+            y: readFloat32(forward.y),
+            batchMean: batchMeans(xv, view, forward.moments),
+            batchVar: readFloat32(forward.moments.variance),
+            invStd: readFloat32(forward.invStd),
+          };
+          if (!options.trackRunningStats) return result;
+          const updated = updateRunningTensors({
+            runningMean: tf.tensor1d(Float32Array.from(input.runningMean as FloatArray), 'float32'),
+            runningVar: tf.tensor1d(Float32Array.from(input.runningVar as FloatArray), 'float32'),
+            numBatchesTracked: input.numBatchesTracked ?? 0,
+            batchMean: tf.tensor1d(Float32Array.from(result.batchMean), 'float32'),
+            batchVar: tf.reshape(forward.moments.variance, [-1]) as tf.Tensor1D,
+            count: view.count,
+            options,
+          });
+          return {
+            ...result,
+            runningMean: readFloat32(updated.runningMean),
+            runningVar: readFloat32(updated.runningVar),
+            numBatchesTracked: updated.numBatchesTracked,
+          };
+        }),
+      );
+      return { ...output, y: deliver(output.y as Float32Array, input.out?.y) };
+    },
+
+    async backward(input): Promise<BackwardOutput> {
+      const { info, options } = prepareBackward(input);
+      const x = checkFloat32('x', input.x);
+      const dy = checkFloat32('dy', input.dy);
+      checkOut('out.dx', input.out?.dx, info.size);
+      await ready();
+      const view = channelView(info);
+      const output = await runOnTfjsBackend(kind, () =>
+        tidyRead(() => {
+          const xv = tf.tensor(x, [...view.shape], 'float32');
+          const dyv = tf.tensor(dy, [...view.shape], 'float32');
+          const gamma = options.affine ? paramTensor(input.gamma as FloatArray, view) : undefined;
+          const grads =
+            method === 'autodiff'
+              ? autodiffBackwardOnView(xv, dyv, view, options.eps, gamma)
+              : closedFormBackwardOnView(xv, dyv, view, splitValue(input.savedMean, view.paramShape), paramTensor(input.savedInvStd, view), gamma);
+          const result: BackwardOutput = { dx: readFloat32(grads.dx) };
+          if (grads.dgamma && grads.dbeta) {
+            result.dgamma = readFloat32(grads.dgamma);
+            result.dbeta = readFloat32(grads.dbeta);
+          }
+          return result;
+        }),
+      );
+      return { ...output, dx: deliver(output.dx as Float32Array, input.out?.dx) };
+    },
+
+    async dispose() {
+      // The adapter holds no tensors between calls (each call frees its own); the tfjs backend
+      // itself stays registered because other code in the process may use it.
+      disposed = true;
+      loading = undefined;
+    },
+  };
+}
