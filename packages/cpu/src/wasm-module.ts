@@ -1,0 +1,57 @@
+import './webassembly-globals.js';
+import { KERNELS_MEMORY_PAGES, KERNELS_PRIVATE_WASM_BASE64, KERNELS_WASM_BASE64 } from './kernels-wasm-bytes.js';
+
+/** The exports of the kernels module (see assembly/kernels.ts); every pointer is a byte offset. */
+export interface KernelExports {
+  moments(x: number, count: number, first: number, c: number, inner: number, accCount: number, accMean: number, accM2: number, scratch: number): void;
+  affine(x: number, y: number, count: number, first: number, c: number, inner: number, mean: number, scale: number, shift: number, scratch: number): void;
+  gradSums(x: number, dy: number, count: number, first: number, c: number, inner: number, mean: number, sumDy: number, sumDyCentered: number, scratch: number): void;
+  gradInput(
+    x: number,
+    dy: number,
+    dx: number,
+    count: number,
+    first: number,
+    c: number,
+    inner: number,
+    mean: number,
+    kDy: number,
+    kCentered: number,
+    kConst: number,
+    scratch: number,
+  ): void;
+}
+
+/** The memory bounds the module was compiled for. */
+export const MEMORY_PAGES = KERNELS_MEMORY_PAGES;
+
+const compiled = new Map<string, WebAssembly.Module | null>();
+
+function compile(base64: string): WebAssembly.Module | null {
+  let module = compiled.get(base64);
+  if (module === undefined) {
+    const bytes = Buffer.from(base64, 'base64');
+    module = typeof WebAssembly === 'object' && WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
+    compiled.set(base64, module);
+  }
+  return module;
+}
+
+/**
+ * The compiled kernels over a shared memory, or null where this engine lacks WebAssembly SIMD
+ * or shared memory (then the plain-JavaScript kernels are used). Compiled once per process.
+ */
+export function kernelsModule(): WebAssembly.Module | null {
+  return compile(KERNELS_WASM_BASE64);
+}
+
+/** The same kernels over an ordinary memory (for staged copies), or null without WebAssembly SIMD. */
+export function privateKernelsModule(): WebAssembly.Module | null {
+  return compile(KERNELS_PRIVATE_WASM_BASE64);
+}
+
+/** Instantiates the kernels over `memory` (synchronous: the module is small). */
+export function instantiateKernels(module: WebAssembly.Module, memory: WebAssembly.Memory): KernelExports {
+  const instance = new WebAssembly.Instance(module, { env: { memory } });
+  return instance.exports as unknown as KernelExports;
+}

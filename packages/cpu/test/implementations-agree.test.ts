@@ -1,0 +1,82 @@
+import type { Layout, TrainForwardInput } from '@bnkit/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCpuBackend, type CpuBackend } from '../src/index.js';
+import { expectClose, params, randomArray, rng } from './helpers.js';
+
+// Tensors larger than the staging chunk and cut between two threads at a point that falls
+// inside a run (channels-first) or a row (channels-last).
+const CASES: readonly { layout: Layout; shape: number[] }[] = [
+  { layout: 'NCHW', shape: [5, 6, 33, 31] },
+  { layout: 'NHWC', shape: [3, 17, 19, 13] },
+  { layout: 'NC', shape: [2001, 37] },
+  { layout: 'NCDHW', shape: [2, 3, 9, 10, 11] },
+];
+
+describe('plain JavaScript, WebAssembly SIMD and worker threads give the same results', () => {
+  const js = createCpuBackend({ simd: false, threads: 1 });
+  const wasm = createCpuBackend({ threads: 1 });
+  const workers = createCpuBackend({ threads: 2, parallelThreshold: 0 });
+  beforeAll(async () => {
+    await Promise.all([js.init(), wasm.init(), workers.init()]);
+  });
+  afterAll(async () => {
+    await Promise.all([js.dispose(), wasm.dispose(), workers.dispose()]);
+  });
+
+  it('runs each configuration as configured', () => {
+    expect(js.simd).toBe(false);
+    expect(wasm.simd).toBe(true);
+    expect(wasm.threads).toBe(1);
+    expect(workers.simd).toBe(true);
+    expect(workers.threads).toBe(2);
+  });
+
+  for (const { layout, shape } of CASES) {
+    it(`${layout} [${shape.join(',')}]`, async () => {
+      const size = shape.reduce((a, b) => a * b, 1);
+      const c = layout.endsWith('C') && layout !== 'NC' ? (shape[shape.length - 1] as number) : (shape[1] as number);
+      const next = rng(size);
+      const x = randomArray(size, next, 3, 2);
+      const dy = randomArray(size, next);
+      const p = params(c, next);
+      const run = async (backend: CpuBackend) => {
+        const place = (a: Float32Array) => {
+          const b = backend.allocate(a.length);
+          b.set(a);
+          return b;
+        };
+        const input: TrainForwardInput = { x: place(x), shape, layout, ...p, out: { y: place(new Float32Array(size)) } };
+        const train = await backend.trainForward(input);
+        const inferred = await backend.inference({ ...input, out: { y: place(new Float32Array(size)) } });
+        const grad = await backend.backward({
+          x: input.x,
+          dy: place(dy),
+          shape,
+          layout,
+          gamma: p.gamma,
+          savedMean: train.batchMean,
+          savedInvStd: train.invStd,
+          out: { dx: place(new Float32Array(size)) },
+        });
+        return { train, y: Float32Array.from(inferred.y), dx: Float32Array.from(grad.dx), dgamma: grad.dgamma, dbeta: grad.dbeta };
+      };
+      const [a, b, w] = await Promise.all([run(js), run(wasm), run(workers)]);
+      for (const [other, name] of [[b, 'wasm'], [w, 'workers']] as const) {
+        // Statistics: the SIMD sums fold float32 blocks of at most 32 values into float64.
+        expectClose(other.train.batchMean, a.train.batchMean, 1e-7, 1e-9, `${name} batchMean`);
+        expectClose(other.train.batchVar, a.train.batchVar, 1e-6, 1e-12, `${name} batchVar`);
+        // y: the SIMD kernels normalise in float32 lanes on a split mean, the fallback in float64;
+        // both are within a few float32 rounding steps of the exact value.
+        expectClose(other.train.y, a.train.y, 3.6e-7, 3.6e-7, `${name} trainForward y`);
+        expectClose(other.y, a.y, 3.6e-7, 3.6e-7, `${name} inference y`);
+        // dx: float32 lanes too; its terms are of order gamma * invStd * |dy| * (1 + |xhat|), about 4 here.
+        expectClose(other.dx, a.dx, 1e-6, 2e-6, `${name} dx`);
+        // dgamma and dbeta are sums of m terms of size up to about 3 that cancel: their error is
+        // float32 rounding of the terms, bounded here by 4e-8 per term.
+        const m = size / c;
+        expectClose(other.dgamma, a.dgamma, 1e-6, 4e-8 * m, `${name} dgamma`);
+        expectClose(other.dbeta, a.dbeta, 1e-6, 4e-8 * m, `${name} dbeta`);
+      }
+    });
+  }
+});
