@@ -1,6 +1,7 @@
 import fc from 'fast-check';
-import { BnBackendError, generateCase, LAYOUTS, OPERATIONS, type Backend, type CaseRecipe, type ConventionName, type Layout, type Operation, type ValueRecipe } from '@bnkit/core';
+import { BnBackendError, generateCase, LAYOUTS, OPERATIONS, type Backend, type BackendExpectations, type CaseRecipe, type ConventionName, type Layout, type Operation, type ValueRecipe } from '@bnkit/core';
 import { describeResult } from './conformance.js';
+import { effectiveTolerances } from './expectations.js';
 import { missingCapability } from './capabilities.js';
 import { runCaseOperation } from './run-case.js';
 
@@ -14,6 +15,8 @@ export interface PropertyOptions {
   path?: string;
   /** Operations to check; default every operation the backend declares. */
   operations?: readonly Operation[];
+  /** The backend's declared expectations; tolerance overrides that match a random case's id (`*` matches all) widen its tolerance. */
+  expectations?: BackendExpectations;
 }
 
 /** The drawn parameters of one random case: everything `generateCase` needs, small enough to shrink. */
@@ -131,7 +134,8 @@ export function propertyCaseArbitrary(backend: Backend): fc.Arbitrary<PropertyCa
  * Checks a backend against the float64 reference on random cases, with fast-check: random
  * layouts, shapes (size-1 and odd dims included), conventions, options and values (plain, offset
  * 1e4, scale 1e-4, a constant channel), 1 to 3 chained steps. Each case is made by the golden
- * generator and compared with its default tolerances. A failure is shrunk to a small case and
+ * generator and compared with its default tolerances, widened by any matching override the
+ * backend declares in `options.expectations`. A failure is shrunk to a small case and
  * reported with the seed and path that replay it. The backend must already be initialised.
  */
 export async function checkProperties(backend: Backend, options: PropertyOptions = {}): Promise<PropertyReport> {
@@ -149,7 +153,7 @@ export async function checkProperties(backend: Backend, options: PropertyOptions
       const missing = missingCapability(backend, golden, operation);
       // The arbitrary draws only declared capabilities; anything else is a bug here, not a pass.
       if (missing !== undefined) throw new Error(`drew a case the backend does not support: ${missing}`);
-      const outcome = await runCaseOperation(backend, golden, operation, golden.tolerance);
+      const outcome = await runCaseOperation(backend, golden, operation, effectiveTolerances(golden, operation, options.expectations));
       const passed = outcome.error === undefined && outcome.maxErrorRatio <= 1;
       if (!passed) {
         const status = 'failed' as const;

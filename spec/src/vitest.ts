@@ -71,7 +71,7 @@ export function describeConformance(
             continue;
           }
           it(`${operation} matches the reference on random cases`, async () => {
-            const report = await checkProperties(backend, { numRuns: options.propertyRuns ?? 25, operations: [operation] });
+            const report = await checkProperties(backend, { numRuns: options.propertyRuns ?? 25, operations: [operation], ...(expectations !== undefined && { expectations }) });
             const failure = report.results.find((result) => result.status === 'failed');
             if (failure) throw new Error(describePropertyFailure(failure));
           });
