@@ -1,6 +1,6 @@
 import { biasedVariance, channelMoments } from './channel-stats.js';
 import { forEachInChannel, type ShapeInfo } from './layout.js';
-import { updateRunningStats } from './running-stats.js';
+import { runningStatsAfterBatch } from './running-stats.js';
 import type { FloatArray, InferenceInput, InferenceOutput, TrainForwardInput, TrainForwardOutput } from './tensors.js';
 import { prepareInference, prepareTrainForward } from './validate.js';
 
@@ -73,21 +73,12 @@ function batchStats(x: FloatArray, info: ShapeInfo, eps: number): { batchMean: F
  * @throws BnShapeError, BnValueError on invalid input (see `prepareTrainForward`).
  */
 export function referenceTrainForward(input: TrainForwardInput): ReferenceTrainForwardOutput {
-  const { info, options } = prepareTrainForward(input);
+  const prepared = prepareTrainForward(input);
+  const { info, options } = prepared;
   const stats = batchStats(input.x, info, options.eps);
   const affine = options.affine;
   const y = applyStats(input.x, info, stats.batchMean, stats.invStd, affine ? input.gamma : undefined, affine ? input.beta : undefined);
-  if (!options.trackRunningStats) return { y, ...stats };
-  const running = updateRunningStats({
-    runningMean: input.runningMean as FloatArray,
-    runningVar: input.runningVar as FloatArray,
-    numBatchesTracked: input.numBatchesTracked,
-    batchMean: stats.batchMean,
-    batchVar: stats.batchVar,
-    count: info.perChannel,
-    options,
-  });
-  return { y, ...stats, ...running };
+  return { y, ...stats, ...runningStatsAfterBatch(input, stats, prepared) };
 }
 
 /**

@@ -44,7 +44,7 @@ export {
   unbiasedVariance,
   type ChannelMoments,
 } from './channel-stats.js';
-export { newBatchWeight, updateRunningStats, type RunningStatsStep, type UpdatedRunningStats } from './running-stats.js';
+export { newBatchWeight, runningStatsAfterBatch, updateRunningStats, type RunningStatsStep, type UpdatedRunningStats } from './running-stats.js';
 export { convertMomentum, convertRunningVar } from './convert.js';
 export {
   referenceInference,

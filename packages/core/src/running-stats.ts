@@ -1,5 +1,6 @@
 import type { ResolvedOptions } from './options.js';
-import type { FloatArray } from './tensors.js';
+import type { FloatArray, RunningStatsArgs } from './tensors.js';
+import type { Prepared } from './validate.js';
 
 /** Running statistics after an update, in float64. */
 export interface UpdatedRunningStats {
@@ -50,4 +51,26 @@ export function updateRunningStats(step: RunningStatsStep): UpdatedRunningStats 
     runningVar[i] = (1 - w) * (step.runningVar[i] as number) + w * (step.batchVar[i] as number) * correction;
   }
   return { runningMean, runningVar, numBatchesTracked };
+}
+
+/**
+ * The running statistics a training forward returns: those of `input` updated with the batch's
+ * statistics when `trackRunningStats` is on, nothing when it is off. Backends call it after
+ * `prepareTrainForward`, so every backend applies the same convention rule.
+ */
+export function runningStatsAfterBatch(
+  input: RunningStatsArgs,
+  batch: { batchMean: ArrayLike<number>; batchVar: ArrayLike<number> },
+  prepared: Prepared,
+): UpdatedRunningStats | Record<string, never> {
+  if (!prepared.options.trackRunningStats) return {};
+  return updateRunningStats({
+    runningMean: input.runningMean as FloatArray,
+    runningVar: input.runningVar as FloatArray,
+    numBatchesTracked: input.numBatchesTracked,
+    batchMean: batch.batchMean,
+    batchVar: batch.batchVar,
+    count: prepared.info.perChannel,
+    options: prepared.options,
+  });
 }

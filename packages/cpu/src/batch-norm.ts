@@ -3,7 +3,7 @@ import {
   prepareBackward,
   prepareInference,
   prepareTrainForward,
-  updateRunningStats,
+  runningStatsAfterBatch,
   type BackwardInput,
   type BackwardOutput,
   type FloatArray,
@@ -65,7 +65,8 @@ function scaleAndShift(c: number, invStd: Float64Array, gamma: FloatArray | unde
  * @throws BnShapeError, BnValueError from core's `prepareTrainForward`, or for a wrong `out.y`.
  */
 export async function trainForward(input: TrainForwardInput, choose: ExecutorChoice): Promise<TrainForwardOutput> {
-  const { info, options } = prepareTrainForward(input);
+  const prepared = prepareTrainForward(input);
+  const { info, options } = prepared;
   const geo = geometryOf(info);
   const y = outputBuffer(input.out?.y, 'out.y', input.x, info.size);
   const executor = choose(geo, [input.x, y]);
@@ -74,17 +75,7 @@ export async function trainForward(input: TrainForwardInput, choose: ExecutorCho
   const stats = await batchStatistics(executor, input.x, geo, options.eps);
   const [scale, shift] = scaleAndShift(geo.c, stats.invStd, gamma, beta);
   await executor.affine(input.x, y, geo, stats.batchMean, scale, shift);
-  if (!options.trackRunningStats) return { y, ...stats };
-  const running = updateRunningStats({
-    runningMean: input.runningMean as FloatArray,
-    runningVar: input.runningVar as FloatArray,
-    numBatchesTracked: input.numBatchesTracked,
-    batchMean: stats.batchMean,
-    batchVar: stats.batchVar,
-    count: info.perChannel,
-    options,
-  });
-  return { y, ...stats, ...running };
+  return { y, ...stats, ...runningStatsAfterBatch(input, stats, prepared) };
 }
 
 /**

@@ -1,16 +1,9 @@
-import { LAYOUTS, isChannelsLast, type BnOptions, type Layout } from '@bnkit/core';
+import { LAYOUTS, createPrng, isChannelsLast, type BnOptions, type Layout } from '@bnkit/core';
 import { expect } from 'vitest';
 
 /** A deterministic generator (mulberry32) so failures reproduce. */
 export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return createPrng(seed).next;
 }
 
 /** A shape of `layout` with n samples, c channels and the given spatial dims. */

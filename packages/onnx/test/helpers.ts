@@ -1,16 +1,9 @@
 import * as ort from 'onnxruntime-node';
-import type { Layout } from '@bnkit/core';
+import { createPrng, type Layout } from '@bnkit/core';
 
 /** A small deterministic generator (mulberry32), so test data is the same on every run. */
 export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return createPrng(seed).next;
 }
 
 /** `count` float32 values uniform in [lo, hi). */

@@ -8,7 +8,7 @@ import {
   prepareBackward,
   prepareInference,
   prepareTrainForward,
-  updateRunningStats,
+  runningStatsAfterBatch,
   type Backend,
   type BackwardInput,
   type BackwardOutput,
@@ -64,7 +64,7 @@ function intoBuffer(given: FloatArray | undefined, argument: string, result: Flo
  *   training graph's y (the batch's own statistics);
  * - training forward: BatchNormalization with `training_mode = 1` for y, and a float64 branch
  *   of the same graph for the batch mean and biased variance; the running statistics are then
- *   updated in float64 by core's `updateRunningStats`, which applies each convention's momentum
+ *   updated in float64 by core's `runningStatsAfterBatch`, which applies each convention's momentum
  *   meaning, PyTorch's unbiased running variance and the cumulative average exactly;
  * - backward: a graph of standard operators in float64.
  *
@@ -148,22 +148,13 @@ export function createOnnxruntimeBackend(options: OnnxruntimeBackendOptions = {}
     },
 
     async trainForward(input: TrainForwardInput): Promise<TrainForwardOutput> {
-      const { info, options } = prepareTrainForward(input);
+      const prepared = prepareTrainForward(input);
+      const { info, options } = prepared;
       const gamma = options.affine ? (input.gamma as FloatArray) : filled(info.c, 1);
       const beta = options.affine ? (input.beta as FloatArray) : filled(info.c, 0);
       const { y, ...stats } = await batchNormalise(input.x, info, options.eps, gamma, beta);
       const out = { y: intoBuffer(input.out?.y, 'out.y', y), ...stats };
-      if (!options.trackRunningStats) return out;
-      const running = updateRunningStats({
-        runningMean: input.runningMean as FloatArray,
-        runningVar: input.runningVar as FloatArray,
-        numBatchesTracked: input.numBatchesTracked,
-        batchMean: stats.batchMean,
-        batchVar: stats.batchVar,
-        count: info.perChannel,
-        options,
-      });
-      return { ...out, ...running };
+      return { ...out, ...runningStatsAfterBatch(input, stats, prepared) };
     },
 
     async backward(input: BackwardInput): Promise<BackwardOutput> {

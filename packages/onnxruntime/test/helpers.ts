@@ -1,15 +1,8 @@
-import { describeShape, type FloatArray, type Layout } from '@bnkit/core';
+import { createPrng, describeShape, type FloatArray, type Layout } from '@bnkit/core';
 
 /** A seeded uniform generator in [0, 1) (mulberry32), so every run draws the same inputs. */
 export function seededUniform(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return createPrng(seed).next;
 }
 
 /** A standard normal draw from a uniform generator (Box-Muller). */

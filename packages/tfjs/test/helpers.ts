@@ -1,15 +1,8 @@
-import { describeShape, type Layout } from '@bnkit/core';
+import { createPrng, describeShape, type Layout } from '@bnkit/core';
 
 /** A small deterministic generator (mulberry32), so every run draws the same inputs. */
 export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return createPrng(seed).next;
 }
 
 /** A float32 array of `length` values offset + scale * u, u uniform in [-1, 1). */
