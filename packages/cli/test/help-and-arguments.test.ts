@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { runBnkit } from './run-cli.js';
+
+const COMMANDS = ['conformance', 'bench', 'choose', 'export-onnx', 'fold', 'inspect', 'gradcheck', 'main'];
+
+describe('bnkit --help', () => {
+  it('lists every command', async () => {
+    const run = await runBnkit(['--help']);
+    expect(run.code).toBe(0);
+    for (const command of COMMANDS) expect(run.stdout).toContain(command);
+  });
+
+  it.each(COMMANDS)('%s --help prints its usage and exits 0', async (command) => {
+    const run = await runBnkit([command, '--help']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`Usage: bnkit ${command}`);
+  });
+});
+
+describe('bad arguments exit 2 and say what was expected', () => {
+  it.each([
+    [['conformance', '--backend', 'cuda'], '--backend', 'reference, cpu, tfjs-cpu, tfjs-wasm, onnxruntime', '"cuda"'],
+    [['bench', '--backend', 'reference', '--shape', '2,x,3'], '--shape', 'positive integers', '"2,x,3"'],
+    [['bench', '--backend', 'reference', '--shape', '2,3,0,4'], '--shape', 'positive integers', '"2,3,0,4"'],
+    [['bench', '--backend', 'reference', '--op', 'inference,predict'], '--op', 'inference, train, backward', '"predict"'],
+    [['choose', '--shape', '2,3', '--layout', 'NCHW'], '--shape', 'rank 4 for layout NCHW', 'rank 2'],
+    [['choose', '--need', 'forward'], '--need', 'inference, train, backward', '"forward"'],
+    [['gradcheck', '--backend', 'reference', '--cases', '0'], '--cases', 'an integer in [1, 10000]', '"0"'],
+    [['bench', '--backend', 'reference', '--layout', 'NHCW'], '--layout', 'NCHW', 'NHCW'],
+    [['gradcheck'], '--backend', 'not specified', ''],
+  ])('%j', async (args, argument, expected, actual) => {
+    const run = await runBnkit(args);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(argument);
+    expect(run.stderr).toContain(expected);
+    expect(run.stderr).toContain(actual);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+    expect(run.stdout).toBe('');
+  });
+});

@@ -1,0 +1,47 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { BACKEND_NAMES } from '../src/backends.js';
+import { paletteFor } from '../src/color.js';
+import { checkShapeLayout, parseInteger, parseNameList, parseOperations, parseShape } from '../src/parse-args.js';
+import { UsageError } from '../src/usage-error.js';
+
+describe('argument parsers', () => {
+  it('expand all, keep order and drop duplicates in backend lists', () => {
+    expect(parseNameList('--backend', 'all', BACKEND_NAMES)).toEqual([...BACKEND_NAMES]);
+    expect(parseNameList('--backend', 'cpu, reference,cpu', BACKEND_NAMES)).toEqual(['cpu', 'reference']);
+    expect(() => parseNameList('--backend', 'cpu,', BACKEND_NAMES)).toThrow(UsageError);
+  });
+
+  it('accept train for trainForward and return operations in training-step order', () => {
+    expect(parseOperations('--op', 'backward,train,inference,train')).toEqual(['inference', 'trainForward', 'backward']);
+    expect(parseOperations('--op', 'trainForward')).toEqual(['trainForward']);
+  });
+
+  it('name the option, the expected and the given value', () => {
+    const error = (() => {
+      try {
+        parseShape('--shape', '2,-3');
+      } catch (caught) {
+        return caught as UsageError;
+      }
+      return undefined;
+    })();
+    expect(error).toBeInstanceOf(UsageError);
+    expect(error).toMatchObject({ argument: '--shape', actual: '"2,-3"' });
+    expect(() => checkShapeLayout([2, 3, 4], 'NHWC')).toThrow('--shape (with --layout NHWC): expected rank 4 for layout NHWC, got rank 3 [2, 3, 4]');
+    expect(() => parseInteger('--cases', '1.5', 1)).toThrow('--cases: expected an integer >= 1, got "1.5"');
+  });
+});
+
+describe('paletteFor', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  it('colours only a terminal, and not when NO_COLOR is set', () => {
+    vi.stubEnv('NO_COLOR', '');
+    expect(paletteFor({ isTTY: true }).red('x')).toBe('\u001b[31mx\u001b[39m');
+    expect(paletteFor({ isTTY: false }).red('x')).toBe('x');
+    vi.stubEnv('NO_COLOR', '1');
+    expect(paletteFor({ isTTY: true }).red('x')).toBe('x');
+  });
+});
