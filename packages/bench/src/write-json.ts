@@ -1,8 +1,6 @@
-import { rename, writeFile } from 'node:fs/promises';
+import { writeFileAtomic } from '@bnkit/core/node';
 
-/** Writes `value` as indented JSON to `file` through a temporary file in the same directory, then renames it. */
+/** Writes `value` as indented JSON to `file` atomically (temporary file, then rename); non-finite numbers become null. */
 export async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
-  const temporary = `${file}.${process.pid}.tmp`;
-  await writeFile(temporary, `${JSON.stringify(value, (_, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`);
-  await rename(temporary, file);
+  await writeFileAtomic(file, `${JSON.stringify(value, (_, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`);
 }

@@ -1,4 +1,20 @@
+import type { Geometry } from './geometry.js';
 import type { Kernels } from './kernels.js';
+
+/**
+ * Splits [start, end) of a channels-first tensor (`geo.inner > 1`) into runs of one channel's
+ * contiguous values and calls `visit(from, to, channel)` for each, in memory order.
+ */
+function forEachChannelRun(start: number, end: number, geo: Geometry, visit: (from: number, to: number, channel: number) => void): void {
+  const { c, inner } = geo;
+  let i = start;
+  while (i < end) {
+    const run = Math.floor(i / inner);
+    const runEnd = Math.min(end, (run + 1) * inner);
+    visit(i, runEnd, run % c);
+    i = runEnd;
+  }
+}
 
 /**
  * The plain-JavaScript kernels: the fallback where WebAssembly SIMD is unavailable or turned
@@ -40,25 +56,21 @@ export function createJsKernels(): Kernels {
     moments(x, start, end, geo, acc) {
       const { c, inner } = geo;
       if (inner > 1) {
-        let i = start;
-        while (i < end) {
-          const run = Math.floor(i / inner);
-          const runEnd = Math.min(end, (run + 1) * inner);
-          const n = runEnd - i;
+        forEachChannelRun(start, end, geo, (from, to, ch) => {
+          const n = to - from;
           let sum = 0;
-          for (let k = i; k < runEnd; k++) sum += x[k] as number;
+          for (let k = from; k < to; k++) sum += x[k] as number;
           const mu = sum / n;
           let q = 0;
           let dev = 0;
-          for (let k = i; k < runEnd; k++) {
+          for (let k = from; k < to; k++) {
             const d = (x[k] as number) - mu;
             q += d * d;
             dev += d;
           }
           // The residual sum of deviations corrects the rounding left in the run's mean.
-          merge(acc, run % c, n, mu, Math.max(q - (dev * dev) / n, 0));
-          i = runEnd;
-        }
+          merge(acc, ch, n, mu, Math.max(q - (dev * dev) / n, 0));
+        });
         return;
       }
       let i = start;
@@ -98,17 +110,12 @@ export function createJsKernels(): Kernels {
     affine(x, y, start, end, geo, mean, scale, shift) {
       const { c, inner } = geo;
       if (inner > 1) {
-        let i = start;
-        while (i < end) {
-          const run = Math.floor(i / inner);
-          const runEnd = Math.min(end, (run + 1) * inner);
-          const ch = run % c;
+        forEachChannelRun(start, end, geo, (from, to, ch) => {
           const mu = mean[ch] as number;
           const a = scale[ch] as number;
           const b = shift[ch] as number;
-          for (let k = i; k < runEnd; k++) y[k] = ((x[k] as number) - mu) * a + b;
-          i = runEnd;
-        }
+          for (let k = from; k < to; k++) y[k] = ((x[k] as number) - mu) * a + b;
+        });
         return;
       }
       let ch = start % c;
@@ -121,23 +128,18 @@ export function createJsKernels(): Kernels {
     gradSums(x, dy, start, end, geo, mean, sumDy, sumDyCentered) {
       const { c, inner } = geo;
       if (inner > 1) {
-        let i = start;
-        while (i < end) {
-          const run = Math.floor(i / inner);
-          const runEnd = Math.min(end, (run + 1) * inner);
-          const ch = run % c;
+        forEachChannelRun(start, end, geo, (from, to, ch) => {
           const mu = mean[ch] as number;
           let s = 0;
           let sc = 0;
-          for (let k = i; k < runEnd; k++) {
+          for (let k = from; k < to; k++) {
             const g = dy[k] as number;
             s += g;
             sc += g * ((x[k] as number) - mu);
           }
           sumDy[ch] = (sumDy[ch] as number) + s;
           sumDyCentered[ch] = (sumDyCentered[ch] as number) + sc;
-          i = runEnd;
-        }
+        });
         return;
       }
       let ch = start % c;
@@ -152,18 +154,13 @@ export function createJsKernels(): Kernels {
     gradInput(x, dy, dx, start, end, geo, mean, kDy, kCentered, kConst) {
       const { c, inner } = geo;
       if (inner > 1) {
-        let i = start;
-        while (i < end) {
-          const run = Math.floor(i / inner);
-          const runEnd = Math.min(end, (run + 1) * inner);
-          const ch = run % c;
+        forEachChannelRun(start, end, geo, (from, to, ch) => {
           const mu = mean[ch] as number;
           const a = kDy[ch] as number;
           const b = kCentered[ch] as number;
           const k0 = kConst[ch] as number;
-          for (let k = i; k < runEnd; k++) dx[k] = a * (dy[k] as number) + b * ((x[k] as number) - mu) + k0;
-          i = runEnd;
-        }
+          for (let k = from; k < to; k++) dx[k] = a * (dy[k] as number) + b * ((x[k] as number) - mu) + k0;
+        });
         return;
       }
       let ch = start % c;

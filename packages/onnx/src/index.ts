@@ -22,7 +22,6 @@ export { listBatchNormNodes, type BnNodeStatistics } from './batch-norm-nodes.js
 export { replaceBatchNormStatistics, type StatisticsUpdate } from './replace-statistics.js';
 export { foldBatchNorm, type FoldedNode, type FoldResult, type SkippedNode } from './fold.js';
 export { parseStats, parseStatsText } from './stats-json.js';
-export { writeFileAtomic } from './atomic-write.js';
 export { NODE_TEST_NAMES, type NodeTestData, type NodeTestDataSet, type NodeTestKind } from './node-test-data.js';
 export { goldenCaseToNodeTest, nodeTestName, type NodeTestOptions } from './node-test-build.js';
 export { NODE_TEST_TOLERANCE, nodeTestToGoldenCases, type ReadNodeTestOptions } from './node-test-read.js';

@@ -1,6 +1,6 @@
 import { BnValueError, describeValue, type Layout } from '@bnkit/core';
 import { readFile } from 'node:fs/promises';
-import { writeFileAtomic } from './atomic-write.js';
+import { writeFileAtomic } from '@bnkit/core/node';
 import { exportBatchNormModel, type BatchNormExportOptions } from './batch-norm-model.js';
 import { listBatchNormNodes, type BnNodeStatistics } from './batch-norm-nodes.js';
 import { foldBatchNorm, type FoldResult } from './fold.js';

@@ -8,7 +8,7 @@ import { paletteFor } from '../color.js';
 import { parseNameList, parseOperations } from '../parse-args.js';
 import { createProgress } from '../progress.js';
 import { EXIT } from '../usage-error.js';
-import { writeFileAtomic } from '../write-file-atomic.js';
+import { writeFileAtomic } from '@bnkit/core/node';
 import type { CommandContext } from './context.js';
 import { addShapeOptions, parseShapeOptions, type RawShapeOptions } from './shared-options.js';
 

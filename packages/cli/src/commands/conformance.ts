@@ -7,7 +7,7 @@ import { formatNodeTestFailures, runNodeTests, type NodeTestOutcome } from '../o
 import { parseNameList } from '../parse-args.js';
 import { createProgress } from '../progress.js';
 import { loadCases, loadSpec, runSuiteWithProgress, type BackendConformance } from '../spec-suite.js';
-import { writeFileAtomic } from '../write-file-atomic.js';
+import { writeFileAtomic } from '@bnkit/core/node';
 import type { CommandContext } from './context.js';
 
 /** Options of `bnkit conformance`, parsed. */
