@@ -51,11 +51,14 @@ export interface Backend {
   /** The registry name, e.g. `reference`, `cpu`, `tfjs-wasm`. */
   readonly name: string;
   readonly capabilities: BackendCapabilities;
-  /** Loads the engine; called once by the registry before the first operation. */
+  /** Loads the engine; the registry calls it once before the first operation, and again after a `dispose`. */
   init(): Promise<void>;
   inference(input: InferenceInput): Promise<InferenceOutput>;
   trainForward(input: TrainForwardInput): Promise<TrainForwardOutput>;
   backward(input: BackwardInput): Promise<BackwardOutput>;
-  /** Releases what the backend holds (sessions, workers, tensors). */
+  /**
+   * Releases what the backend holds (sessions, workers, tensors). Afterwards every operation
+   * throws `BnBackendError` naming the backend (see `BackendLifecycle`); `init` makes it usable again.
+   */
   dispose(): Promise<void>;
 }

@@ -72,8 +72,26 @@ export {
   type Feature,
   type Operation,
 } from './backend.js';
-export { getBackend, listBackends, registerBackend, resolveBackend, unregisterBackend } from './registry.js';
-export { referenceBackend } from './reference-backend.js';
+export type { BackendDescriptor, BackendRole, Environment, Precision } from './descriptor.js';
+export { BackendLifecycle } from './lifecycle.js';
+export {
+  closeAllBackends,
+  closeBackend,
+  getBackend,
+  getDescriptor,
+  listBackends,
+  openBackend,
+  openBackends,
+  registerBackend,
+  resolveBackend,
+  unregisterBackend,
+  type BackendFilter,
+  type OpenedBackend,
+  type ReadyBackend,
+  type UnavailableBackend,
+} from './registry.js';
+export { BACKEND_PACKAGES, listUnavailablePackages, loadBackendPackages, type UnavailablePackage } from './backend-packages.js';
+export { createReferenceBackend, referenceBackend, referenceDescriptor } from './reference-backend.js';
 export {
   GOLDEN_SPEC_VERSION,
   type CaseTolerances,
@@ -102,6 +120,6 @@ export {
 } from './golden/tolerances.js';
 
 import { registerBackend } from './registry.js';
-import { referenceBackend } from './reference-backend.js';
+import { referenceDescriptor } from './reference-backend.js';
 
-registerBackend(referenceBackend, -100);
+registerBackend(referenceDescriptor);

@@ -1,0 +1,2 @@
+/** A stateful BatchNorm layer over any bnkit backend. */
+export const PACKAGE_NAME = '@bnkit/layer';

@@ -1,0 +1,2 @@
+/** Whole ONNX models: recalibrate and compare every BN node. */
+export const PACKAGE_NAME = '@bnkit/models';
