@@ -1,4 +1,5 @@
 import { biasedVariance, channelMoments } from './channel-stats.js';
+import { inverseStds } from './derived.js';
 import { forEachInChannel, type ShapeInfo } from './layout.js';
 import { runningStatsAfterBatch } from './running-stats.js';
 import type { FloatArray, InferenceInput, InferenceOutput, TrainForwardInput, TrainForwardOutput } from './tensors.js';
@@ -61,7 +62,7 @@ function batchStats(x: FloatArray, info: ShapeInfo, eps: number): { batchMean: F
   const moments = channelMoments(x, info);
   const batchMean = Float64Array.from(moments, (m) => m.mean);
   const batchVar = Float64Array.from(moments, biasedVariance);
-  const invStd = Float64Array.from(batchVar, (v) => 1 / Math.sqrt(v + eps));
+  const invStd = inverseStds(batchVar, eps);
   return { batchMean, batchVar, invStd };
 }
 
@@ -95,6 +96,6 @@ export function referenceInference(input: InferenceInput): ReferenceInferenceOut
     return { y: applyStats(input.x, info, stats.batchMean, stats.invStd, gamma, beta) };
   }
   const runningVar = input.runningVar as FloatArray;
-  const invStd = Float64Array.from(runningVar, (v) => 1 / Math.sqrt(v + options.eps));
+  const invStd = inverseStds(runningVar, options.eps);
   return { y: applyStats(input.x, info, input.runningMean as FloatArray, invStd, gamma, beta) };
 }

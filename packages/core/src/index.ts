@@ -46,6 +46,8 @@ export {
 } from './channel-stats.js';
 export { newBatchWeight, runningStatsAfterBatch, updateRunningStats, type RunningStatsStep, type UpdatedRunningStats } from './running-stats.js';
 export { convertMomentum, convertRunningVar } from './convert.js';
+export { inverseStd, inverseStds, runningVarianceFactor } from './derived.js';
+export { DEFAULT_ONNX_OPSET, ONNX_OPSETS } from './onnx-defaults.js';
 export {
   referenceInference,
   referenceTrainForward,

@@ -1,3 +1,4 @@
+import { runningVarianceFactor } from './derived.js';
 import type { ResolvedOptions } from './options.js';
 import type { FloatArray, RunningStatsArgs } from './tensors.js';
 import type { Prepared } from './validate.js';
@@ -42,7 +43,7 @@ export function newBatchWeight(options: ResolvedOptions, numBatchesTrackedAfter:
 export function updateRunningStats(step: RunningStatsStep): UpdatedRunningStats {
   const numBatchesTracked = (step.numBatchesTracked ?? 0) + 1;
   const w = newBatchWeight(step.options, numBatchesTracked);
-  const correction = step.options.convention.runningVariance === 'unbiased' && step.count > 1 ? step.count / (step.count - 1) : 1;
+  const correction = runningVarianceFactor(step.options.convention, step.count);
   const c = step.runningMean.length;
   const runningMean = new Float64Array(c);
   const runningVar = new Float64Array(c);
