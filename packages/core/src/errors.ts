@@ -10,8 +10,12 @@ export class BnError extends Error {
   /** What was given. */
   readonly actual: string;
 
-  constructor(argument: string, expected: string, actual: string, message?: string) {
-    super(message ?? `${argument}: expected ${expected}, got ${actual}`);
+  /**
+   * @param message Default: `<argument>: expected <expected>, got <actual>`.
+   * @param options `cause`: the underlying error (a file system's, an engine's), kept for debugging.
+   */
+  constructor(argument: string, expected: string, actual: string, message?: string, options?: ErrorOptions) {
+    super(message ?? `${argument}: expected ${expected}, got ${actual}`, options);
     this.name = new.target.name;
     this.argument = argument;
     this.expected = expected;

@@ -1,1 +1,2 @@
-export { writeFileAtomic } from './write-file-atomic.js';
+export { checkOutputPath, isSameFile, resolveOutputTarget, type OutputTarget } from './output-target.js';
+export { writeFileAtomic, type WriteFileAtomicOptions } from './write-file-atomic.js';
