@@ -1,12 +1,12 @@
 import { BnValueError, describeValue, type GoldenCase } from '@bnkit/core';
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { OnnxFormatError } from './errors.js';
-import { goldenCaseToNodeTest, type NodeTestOptions } from './node-test-build.js';
-import type { NodeTestData, NodeTestDataSet } from './node-test-data.js';
-import { nodeTestToGoldenCases, type ReadNodeTestOptions } from './node-test-read.js';
-import { decodeTensor, encodeTensor } from './tensor-codec.js';
+import { OnnxFormatError } from '../errors.js';
+import { goldenCaseToNodeTest, type NodeTestOptions } from '../node-test-build.js';
+import type { NodeTestData, NodeTestDataSet } from '../node-test-data.js';
+import { nodeTestToGoldenCases, type ReadNodeTestOptions } from '../node-test-read.js';
+import { decodeTensor, encodeTensor } from '../tensor-codec.js';
 
 /** Options of writing a node-test directory. */
 export interface WriteNodeTestOptions {
@@ -25,12 +25,19 @@ async function exists(path: string): Promise<boolean> {
  * Writes `model.onnx` and `test_data_set_<k>/input_<i>.pb`, `output_<i>.pb` (serialized
  * TensorProtos) into `dir`, the layout of the ONNX project's backend node tests. The directory is
  * built under a temporary name next to `dir` and renamed into place, so `dir` is either absent,
- * left as it was, or complete.
- * @throws BnValueError when `dir` exists and `overwrite` is not set; the file system's errors.
+ * left as it was, or complete. With `overwrite`, only a directory is replaced (never a file, a
+ * special file or a symbolic link).
+ * @throws BnValueError when `dir` exists and `overwrite` is not set, or exists and is not a
+ *   directory; the file system's errors.
  */
 export async function writeNodeTestDirectory(data: NodeTestData, dir: string, options: WriteNodeTestOptions = {}): Promise<void> {
-  if (!options.overwrite && (await exists(dir))) {
+  const existing = await lstat(dir).catch(() => undefined);
+  if (existing !== undefined && !options.overwrite) {
     throw new BnValueError('dir', 'a path that does not exist yet (or overwrite: true)', `${describeValue(basename(dir))} exists`);
+  }
+  if (existing !== undefined && (existing.isSymbolicLink() || !existing.isDirectory())) {
+    // Only a directory is replaced: overwriting must not destroy a file, a device or a link.
+    throw new BnValueError('dir', 'an existing directory to overwrite, or a path that does not exist yet', `${describeValue(dir)} is ${existing.isSymbolicLink() ? 'a symbolic link' : 'not a directory'}`);
   }
   const suffix = `${process.pid}.${randomBytes(4).toString('hex')}`;
   const temporary = join(dirname(dir), `.${basename(dir)}.${suffix}.tmp`);
