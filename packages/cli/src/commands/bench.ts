@@ -10,7 +10,7 @@ import { createProgress } from '../progress.js';
 import { EXIT } from '../usage-error.js';
 import { writeFileAtomic } from '@bnkit/core/node';
 import type { CommandContext } from './context.js';
-import { addShapeOptions, parseShapeOptions, type RawShapeOptions } from './shared-options.js';
+import { addShapeOptions, checkOutputOptions, parseShapeOptions, type RawShapeOptions } from './shared-options.js';
 
 /** Options of `bnkit bench`, parsed. */
 export interface BenchOptions {
@@ -47,9 +47,9 @@ export async function runBenchCommand(options: BenchOptions, context: CommandCon
         rows: measurement.report?.rows ?? [],
         unavailable,
       };
-      await writeFileAtomic(options.json, `${JSON.stringify(document, null, 2)}\n`);
+      await writeFileAtomic(options.json, `${JSON.stringify(document, null, 2)}\n`, { argument: '--json' });
     }
-    if (options.html) await writeFileAtomic(options.html, benchHtml(measurement, slots, options.shape, options.layout));
+    if (options.html) await writeFileAtomic(options.html, benchHtml(measurement, slots, options.shape, options.layout), { argument: '--html' });
     const broken = slots.some((slot) => slot.status === 'unavailable') || measurement.rows.some((row) => row.error);
     return broken ? EXIT.failure : EXIT.ok;
   } finally {
@@ -74,6 +74,7 @@ export function registerBenchCommand(program: Command, context: CommandContext):
       ...(raw.json ? { json: raw.json } : {}),
       ...(raw.html ? { html: raw.html } : {}),
     };
+    await checkOutputOptions({ '--json': raw.json, '--html': raw.html });
     context.exitCode = await runBenchCommand(options, context);
   });
 }

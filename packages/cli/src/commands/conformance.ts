@@ -9,6 +9,7 @@ import { createProgress } from '../progress.js';
 import { loadCases, loadSpec, runSuiteWithProgress, type BackendConformance } from '../spec-suite.js';
 import { writeFileAtomic } from '@bnkit/core/node';
 import type { CommandContext } from './context.js';
+import { checkDirectoryOption, checkOutputOptions } from './shared-options.js';
 
 /** Options of `bnkit conformance`, parsed. */
 export interface ConformanceOptions {
@@ -64,7 +65,7 @@ export async function runConformanceCommand(options: ConformanceOptions, context
     const runs = await runSuiteWithProgress(spec, slots, cases, createProgress(context.stderr));
     const nodeTests = options.onnxNodeTests.length ? await runNodeTests(slots, options.onnxNodeTests) : undefined;
     writeConformance(runs, cases.length, context, nodeTests);
-    if (options.json) await writeFileAtomic(options.json, `${JSON.stringify(conformanceJson(runs, nodeTests), null, 2)}\n`);
+    if (options.json) await writeFileAtomic(options.json, `${JSON.stringify(conformanceJson(runs, nodeTests), null, 2)}\n`, { argument: '--json' });
     const failed = runs.some((run) => runFailed(run, nodeTests?.get(run.slot.name)));
     return failed ? EXIT.failure : EXIT.ok;
   } finally {
@@ -94,6 +95,8 @@ export function registerConformanceCommand(program: Command, context: CommandCon
         onnxNodeTests: raw.onnxNodeTests,
         ...(raw.json ? { json: raw.json } : {}),
       };
+      await checkOutputOptions({ '--json': raw.json });
+      await checkDirectoryOption('--onnx-node-tests', raw.onnxNodeTests);
       context.exitCode = await runConformanceCommand(options, context);
     });
 }
