@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BnValueError } from '../src/index.js';
-import { checkOutputPath, isSameFile, writeFileAtomic } from '../src/node/index.js';
+import { checkOutputPath, isSameFile, temporaryPath, trackTemporary, writeFileAtomic } from '../src/node/index.js';
 
 const sourceDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'src');
 let root: string;
@@ -212,5 +212,23 @@ describe('writeFileAtomic: signals and killed writers', () => {
     await writeFileAtomic(target, 'new');
     expect(readFileSync(target, 'utf8')).toBe('new');
     expect(temporaries(dir).sort()).toEqual([live, other].sort());
+  });
+
+  it('removes a tracked temporary directory when a signal arrives', () => {
+    const dir = freshDir();
+    const temporary = temporaryPath(join(dir, 'node-test'));
+    mkdirSync(join(temporary, 'test_data_set_0'), { recursive: true });
+    writeFileSync(join(temporary, 'model.onnx'), 'partial');
+    // A listener of the program's own keeps the delivered signal from ending the test process.
+    const keep = (): void => undefined;
+    process.on('SIGTERM', keep);
+    const untrack = trackTemporary(temporary);
+    try {
+      process.emit('SIGTERM', 'SIGTERM');
+      expect(readdirSync(dir)).toEqual([]);
+    } finally {
+      untrack();
+      process.off('SIGTERM', keep);
+    }
   });
 });

@@ -168,4 +168,15 @@ describe('file functions: what they refuse to overwrite', () => {
     await writeNodeTestDirectory(data, join(dir, 'real-dir'), { overwrite: true });
     expect(await readdir(join(dir, 'real-dir'))).toEqual(['model.onnx']);
   });
+
+  it('removes the temporary directory a killed writer left, and only that', async () => {
+    const data = { model: exportBatchNormModel(stats), dataSets: [] };
+    const stale = join(dir, '.tests.999999999.0123abcd.bnkit-tmp');
+    const live = join(dir, `.tests.${process.ppid}.0123abcd.bnkit-tmp`);
+    await mkdir(join(stale, 'test_data_set_0'), { recursive: true });
+    await mkdir(live);
+    await writeNodeTestDirectory(data, join(dir, 'tests'));
+    expect((await readdir(dir)).filter((n) => n.startsWith('.tests.'))).toEqual([`.tests.${process.ppid}.0123abcd.bnkit-tmp`]);
+    await rm(live, { recursive: true });
+  });
 });

@@ -1,16 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import { unlinkSync } from 'node:fs';
-import { readdir, unlink } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
+import { readdir, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /** The part of the target's name a temporary name keeps, so the temporary name stays within a file system's name limit. */
 const KEPT_NAME = 100;
 /** The suffix that marks bnkit's temporary files. */
 const SUFFIX = '.bnkit-tmp';
-/** Signals on which temporary files in flight are removed before the process ends. */
+/** Signals on which temporary files and directories in flight are removed before the process ends. */
 const SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
-/** Temporary files this process is writing now. */
+/** Temporary files and directories this process is writing now. */
 const inFlight = new Set<string>();
 
 function escapeRegExp(text: string): string {
@@ -23,9 +23,9 @@ function temporaryPrefix(target: string): string {
 }
 
 /**
- * A fresh temporary path next to `target`: `.<name>.<pid>.<8 hex digits>.bnkit-tmp`. The process
- * id in the name lets a later run tell a stale temporary (its writer is gone) from one being
- * written (see `removeStaleTemporaries`).
+ * A fresh temporary path next to `target` (for a file or a directory):
+ * `.<name>.<pid>.<8 hex digits>.bnkit-tmp`. The process id in the name lets a later run tell a
+ * stale temporary (its writer is gone) from one being written (see `removeStaleTemporaries`).
  */
 export function temporaryPath(target: string): string {
   return join(dirname(target), `${temporaryPrefix(target)}${process.pid}.${randomBytes(4).toString('hex')}${SUFFIX}`);
@@ -42,9 +42,10 @@ function isRunning(pid: number): boolean {
 }
 
 /**
- * Removes the temporary files that earlier writes of `target` left behind when their process was
- * killed (SIGKILL, a power cut): those whose process id names no running process, or names this
- * process but no write in flight. Others' files and failures to remove are left alone.
+ * Removes the temporary files (or directories) that earlier writes of `target` left behind when
+ * their process was killed (SIGKILL, a power cut): those whose process id names no running
+ * process, or names this process but no write in flight. Others' files and failures to remove
+ * are left alone.
  */
 export async function removeStaleTemporaries(target: string): Promise<void> {
   const pattern = new RegExp(`^${escapeRegExp(temporaryPrefix(target))}(\\d+)\\.[0-9a-f]{8}${escapeRegExp(SUFFIX)}$`);
@@ -55,16 +56,16 @@ export async function removeStaleTemporaries(target: string): Promise<void> {
     if (!Number.isSafeInteger(pid)) continue;
     const path = join(directory, name);
     const stale = pid === process.pid ? !inFlight.has(path) : !isRunning(pid);
-    if (stale) await unlink(path).catch(() => undefined);
+    if (stale) await rm(path, { recursive: true, force: true }).catch(() => undefined);
   }
 }
 
 function removeInFlightNow(): void {
   for (const path of inFlight) {
     try {
-      unlinkSync(path);
+      rmSync(path, { recursive: true, force: true });
     } catch {
-      // Already renamed into place or removed: nothing is left behind.
+      // One that cannot be removed must not keep the others or the exit from happening.
     }
   }
   inFlight.clear();
@@ -89,8 +90,9 @@ function uninstall(): void {
 }
 
 /**
- * Registers a temporary file being written, so that SIGINT, SIGTERM, SIGHUP or `process.exit`
- * removes it before the process ends. Returns the function that unregisters it.
+ * Registers a temporary file or directory being written, so that SIGINT, SIGTERM, SIGHUP or
+ * `process.exit` removes it before the process ends (the signal then ends the process as it
+ * would have, unless the program listens for it itself). Returns the function that unregisters it.
  */
 export function trackTemporary(path: string): () => void {
   if (inFlight.size === 0) install();

@@ -2,6 +2,7 @@ import { BnValueError, describeValue, type GoldenCase } from '@bnkit/core';
 import { randomBytes } from 'node:crypto';
 import { lstat, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { removeStaleTemporaries, temporaryPath, trackTemporary } from '@bnkit/core/node';
 import { OnnxFormatError } from '../errors.js';
 import { goldenCaseToNodeTest, type NodeTestOptions } from '../node-test-build.js';
 import type { NodeTestData, NodeTestDataSet } from '../node-test-data.js';
@@ -25,8 +26,10 @@ async function exists(path: string): Promise<boolean> {
  * Writes `model.onnx` and `test_data_set_<k>/input_<i>.pb`, `output_<i>.pb` (serialized
  * TensorProtos) into `dir`, the layout of the ONNX project's backend node tests. The directory is
  * built under a temporary name next to `dir` and renamed into place, so `dir` is either absent,
- * left as it was, or complete. With `overwrite`, only a directory is replaced (never a file, a
- * special file or a symbolic link).
+ * left as it was, or complete; the temporary directory is removed on failure and on SIGINT,
+ * SIGTERM or SIGHUP, and one a killed process left is removed by the next write of `dir` (see
+ * `writeFileAtomic` of `@bnkit/core/node`). With `overwrite`, only a directory is replaced (never
+ * a file, a special file or a symbolic link).
  * @throws BnValueError when `dir` exists and `overwrite` is not set, or exists and is not a
  *   directory; the file system's errors.
  */
@@ -39,8 +42,9 @@ export async function writeNodeTestDirectory(data: NodeTestData, dir: string, op
     // Only a directory is replaced: overwriting must not destroy a file, a device or a link.
     throw new BnValueError('dir', 'an existing directory to overwrite, or a path that does not exist yet', `${describeValue(dir)} is ${existing.isSymbolicLink() ? 'a symbolic link' : 'not a directory'}`);
   }
-  const suffix = `${process.pid}.${randomBytes(4).toString('hex')}`;
-  const temporary = join(dirname(dir), `.${basename(dir)}.${suffix}.tmp`);
+  await removeStaleTemporaries(dir);
+  const temporary = temporaryPath(dir);
+  const untrack = trackTemporary(temporary);
   try {
     await mkdir(temporary);
     await writeFile(join(temporary, 'model.onnx'), data.model);
@@ -51,7 +55,8 @@ export async function writeNodeTestDirectory(data: NodeTestData, dir: string, op
       for (const [i, t] of set.outputs.entries()) await writeFile(join(setDir, `output_${i}.pb`), encodeTensor(t));
     }
     if (await exists(dir)) {
-      const old = join(dirname(dir), `.${basename(dir)}.${suffix}.old`);
+      // Not a tracked temporary: should the process die between the renames, the old tests stay here.
+      const old = join(dirname(dir), `.${basename(dir)}.${process.pid}.${randomBytes(4).toString('hex')}.old`);
       await rename(dir, old);
       await rename(temporary, dir);
       await rm(old, { recursive: true, force: true });
@@ -61,6 +66,8 @@ export async function writeNodeTestDirectory(data: NodeTestData, dir: string, op
   } catch (error) {
     await rm(temporary, { recursive: true, force: true });
     throw error;
+  } finally {
+    untrack();
   }
 }
 
