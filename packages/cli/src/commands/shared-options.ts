@@ -38,16 +38,19 @@ export function parseShapeOptions(raw: RawShapeOptions): { shape: number[]; layo
   return { shape, layout, timing };
 }
 
+/** The output path that means standard output rather than a file. */
+const STANDARD_OUTPUT = '-';
+
 /**
  * Checks the file options a command will write (`--json`, `--html`, `--out`) before any work
  * starts, with the atomic writer's own rules (`checkOutputPath` of `@bnkit/core/node`): a path
  * in an existing, writable directory that is absent, a regular file or a symbolic link to one.
- * Options left out (undefined) are skipped.
+ * Options left out (undefined) and `-` (standard output) are skipped.
  * @throws UsageError naming the option: a directory, a device, a FIFO, a missing directory.
  */
 export async function checkOutputOptions(options: Readonly<Record<string, string | undefined>>): Promise<void> {
   for (const [option, path] of Object.entries(options)) {
-    if (path === undefined) continue;
+    if (path === undefined || path === STANDARD_OUTPUT) continue;
     try {
       await checkOutputPath(path, option);
     } catch (error) {
