@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
-import { BnValueError, DEFAULT_ONNX_OPSET, LAYOUTS, describeValue, type Layout } from '@bnkit/core';
+import { BnValueError, LAYOUTS, describeValue, type Layout } from '@bnkit/core';
 import { importPackage, requireExport } from '../load-package.js';
 import { formatInspection, inspection } from '../onnx-inspection.js';
 import { parseInteger, parseLayout } from '../parse-args.js';
@@ -99,7 +99,7 @@ export function registerOnnxCommands(program: Command, context: CommandContext):
     .description('write a BatchNormalization ONNX model from a statistics JSON file')
     .requiredOption('--stats <file>', 'JSON with gamma, beta, runningMean, runningVar (arrays of length C) and eps')
     .requiredOption('--out <file>', 'the .onnx file to write')
-    .option('--opset <n>', 'ONNX opset of the model', String(DEFAULT_ONNX_OPSET))
+    .option('--opset <n>', 'ONNX opset of the model', '15')
     .addOption(new Option('--layout <layout>', 'layout of the model input and output').choices(LAYOUTS).default('NCHW'))
     .action(async (raw: { stats: string; out: string; opset: string; layout: string }) => {
       const options: ExportOnnxOptions = {
