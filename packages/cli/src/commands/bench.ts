@@ -47,9 +47,9 @@ export async function runBenchCommand(options: BenchOptions, context: CommandCon
         rows: measurement.report?.rows ?? [],
         unavailable,
       };
-      await writeFileAtomic(options.json, `${JSON.stringify(document, null, 2)}\n`, { argument: '--json' });
+      await writeFileAtomic(options.json, `${JSON.stringify(document, null, 2)}\n`);
     }
-    if (options.html) await writeFileAtomic(options.html, benchHtml(measurement, slots, options.shape, options.layout), { argument: '--html' });
+    if (options.html) await writeFileAtomic(options.html, benchHtml(measurement, slots, options.shape, options.layout));
     const broken = slots.some((slot) => slot.status === 'unavailable') || measurement.rows.some((row) => row.error);
     return broken ? EXIT.failure : EXIT.ok;
   } finally {

@@ -65,7 +65,7 @@ export async function runConformanceCommand(options: ConformanceOptions, context
     const runs = await runSuiteWithProgress(spec, slots, cases, createProgress(context.stderr));
     const nodeTests = options.onnxNodeTests.length ? await runNodeTests(slots, options.onnxNodeTests) : undefined;
     writeConformance(runs, cases.length, context, nodeTests);
-    if (options.json) await writeFileAtomic(options.json, `${JSON.stringify(conformanceJson(runs, nodeTests), null, 2)}\n`, { argument: '--json' });
+    if (options.json) await writeFileAtomic(options.json, `${JSON.stringify(conformanceJson(runs, nodeTests), null, 2)}\n`);
     const failed = runs.some((run) => runFailed(run, nodeTests?.get(run.slot.name)));
     return failed ? EXIT.failure : EXIT.ok;
   } finally {
