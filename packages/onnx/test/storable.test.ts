@@ -1,6 +1,7 @@
 import { BnValueError } from '@bnkit/core';
 import { describe, expect, it } from 'vitest';
 import { exportBatchNormModel, listBatchNormNodes, replaceBatchNormStatistics } from '../src/index.js';
+import { checkStorableArray } from '../src/storable.js';
 
 const stats = { gamma: [1, 2, 3], beta: [0, 0.5, -0.5], runningMean: [0.1, 0.2, 0.3], runningVar: [1, 2, 3], eps: 1e-5 };
 
@@ -69,5 +70,18 @@ describe('replaceBatchNormStatistics refuses values the model would store as Inf
     const wide = exportBatchNormModel(stats, { dataType: 'float64' });
     const [node] = listBatchNormNodes(replaceBatchNormStatistics(wide, [{ node: 'bn', gamma: [1e39, 1e-50, 1] }]));
     expect(Array.from(node?.gamma ?? [])).toEqual([1e39, 1e-50, 1]);
+  });
+});
+
+describe('checkStorableArray for float16 statistics', () => {
+  it('refuses what float16 rounds to Infinity or 0, and keeps its largest and smallest values', () => {
+    // 65504 is the largest float16; 65519.99 still rounds down to it, 65520 rounds up to Infinity.
+    expect(() => checkStorableArray('gamma', [65504, 65519.99, -65519.99], 'float16')).not.toThrow();
+    expect(() => checkStorableArray('gamma', [1, 65520], 'float16')).toThrow(/gamma\[1\] = 65520, which float16 stores as Infinity/);
+    expect(() => checkStorableArray('beta', [-70000], 'float16')).toThrow(/-Infinity/);
+    // 2^-24 is the smallest float16 subnormal; 2^-25 is the tie that rounds to even, 0.
+    expect(() => checkStorableArray('runningVar', [0, 2 ** -24, 2 ** -25 * 1.0001], 'float16')).not.toThrow();
+    expect(() => checkStorableArray('runningVar', [2 ** -25], 'float16')).toThrow(/runningVar\[0\] = .*, which float16 stores as 0/);
+    expect(() => checkStorableArray('runningVar', [65520, 1e-40], 'float32')).not.toThrow();
   });
 });
