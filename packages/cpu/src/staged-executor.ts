@@ -1,4 +1,4 @@
-import './webassembly-globals.js';
+import { WebAssembly } from './webassembly-globals.js';
 import type { FloatArray } from '@bnkit/core';
 import type { Executor, GradSums } from './executor.js';
 import type { Geometry } from './geometry.js';
