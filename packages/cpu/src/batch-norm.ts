@@ -64,9 +64,9 @@ function scaleAndShift(c: number, invStd: Float64Array, gamma: FloatArray | unde
  * statistics are float64.
  * @throws BnShapeError, BnValueError from core's `prepareTrainForward`, or for a wrong `out.y`.
  */
-export async function trainForward(input: TrainForwardInput, choose: ExecutorChoice): Promise<TrainForwardOutput> {
-  const prepared = prepareTrainForward(input);
-  const { info, options } = prepared;
+export async function trainForward(request: TrainForwardInput, choose: ExecutorChoice): Promise<TrainForwardOutput> {
+  const prepared = prepareTrainForward(request);
+  const { info, options, input } = prepared;
   const geo = geometryOf(info);
   const y = outputBuffer(input.out?.y, 'out.y', input.x, info.size);
   const executor = choose(geo, [input.x, y]);
@@ -83,8 +83,8 @@ export async function trainForward(input: TrainForwardInput, choose: ExecutorCho
  * y's type; with `trackRunningStats: false` the batch's own statistics are used.
  * @throws BnShapeError, BnValueError from core's `prepareInference`, or for a wrong `out.y`.
  */
-export async function inference(input: InferenceInput, choose: ExecutorChoice): Promise<InferenceOutput> {
-  const { info, options } = prepareInference(input);
+export async function inference(request: InferenceInput, choose: ExecutorChoice): Promise<InferenceOutput> {
+  const { info, options, input } = prepareInference(request);
   const geo = geometryOf(info);
   const y = outputBuffer(input.out?.y, 'out.y', input.x, info.size);
   const executor = choose(geo, [input.x, y]);
@@ -112,8 +112,8 @@ export async function inference(input: InferenceInput, choose: ExecutorChoice): 
  * only when affine.
  * @throws BnShapeError, BnValueError from core's `prepareBackward`, or for a wrong `out.dx`.
  */
-export async function backward(input: BackwardInput, choose: ExecutorChoice): Promise<BackwardOutput> {
-  const { info, options } = prepareBackward(input);
+export async function backward(request: BackwardInput, choose: ExecutorChoice): Promise<BackwardOutput> {
+  const { info, options, input } = prepareBackward(request);
   const geo = geometryOf(info);
   const dx = outputBuffer(input.out?.dx, 'out.dx', input.x, info.size);
   const executor = choose(geo, [input.x, input.dy, dx]);

@@ -123,8 +123,8 @@ export function createOnnxruntimeBackend(options: OnnxruntimeBackendOptions = {}
       await loadOnnxruntime();
     },
 
-    async inference(input: InferenceInput): Promise<InferenceOutput> {
-      const { info, options } = prepareInference(input);
+    async inference(request: InferenceInput): Promise<InferenceOutput> {
+      const { info, options, input } = prepareInference(request);
       const gamma = options.affine ? (input.gamma as FloatArray) : filled(info.c, 1);
       const beta = options.affine ? (input.beta as FloatArray) : filled(info.c, 0);
       if (!options.trackRunningStats) {
@@ -147,9 +147,9 @@ export function createOnnxruntimeBackend(options: OnnxruntimeBackendOptions = {}
       return { y: intoBuffer(input.out?.y, 'out.y', outputData(outputs, 'y')) };
     },
 
-    async trainForward(input: TrainForwardInput): Promise<TrainForwardOutput> {
-      const prepared = prepareTrainForward(input);
-      const { info, options } = prepared;
+    async trainForward(request: TrainForwardInput): Promise<TrainForwardOutput> {
+      const prepared = prepareTrainForward(request);
+      const { info, options, input } = prepared;
       const gamma = options.affine ? (input.gamma as FloatArray) : filled(info.c, 1);
       const beta = options.affine ? (input.beta as FloatArray) : filled(info.c, 0);
       const { y, ...stats } = await batchNormalise(input.x, info, options.eps, gamma, beta);
@@ -157,8 +157,8 @@ export function createOnnxruntimeBackend(options: OnnxruntimeBackendOptions = {}
       return { ...out, ...runningStatsAfterBatch(input, stats, prepared) };
     },
 
-    async backward(input: BackwardInput): Promise<BackwardOutput> {
-      const { info, options } = prepareBackward(input);
+    async backward(request: BackwardInput): Promise<BackwardOutput> {
+      const { info, options, input } = prepareBackward(request);
       const t = graphDataTypeOf(input.x);
       const gamma = options.affine ? (input.gamma as FloatArray) : filled(info.c, 1);
       const outputs = await run(
