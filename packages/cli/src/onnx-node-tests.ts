@@ -1,4 +1,4 @@
-import type { OpenedBackend } from './backends.js';
+import type { OpenedBackend } from './backend-selection.js';
 import { firstLine, importPackage, requireExport } from './load-package.js';
 
 type RunOnnxNodeTests = (typeof import('@bnkit/onnxruntime'))['runOnnxNodeTests'];

@@ -3,6 +3,12 @@ import { LAYOUTS, type Layout } from '@bnkit/core';
 import type { Timing } from '../benchmark-run.js';
 import { checkShapeLayout, parseInteger, parseLayout, parsePositiveNumber, parseShape } from '../parse-args.js';
 
+/**
+ * The timing the CLI asks `@bnkit/bench` for when none is given: at least 100 ms per sample,
+ * 7 samples (the median is reported). Stated here so that `--help` shows the real values.
+ */
+export const DEFAULT_TIMING = { minTimeMs: 100, repeats: 7 } as const;
+
 /** Raw shape, layout and timing options as commander hands them over. */
 export interface RawShapeOptions {
   shape: string;
@@ -16,8 +22,8 @@ export function addShapeOptions(command: Command, defaultShape: string, defaultL
   return command
     .option('--shape <dims>', 'comma-separated dims in layout order', defaultShape)
     .addOption(new Option('--layout <layout>', 'memory layout').choices(LAYOUTS).default(defaultLayout))
-    .option('--min-time-ms <ms>', 'least time per measurement in milliseconds (default: the bench package default)')
-    .option('--repeats <n>', 'measurements per operation; the median is reported (default: the bench package default)');
+    .option('--min-time-ms <ms>', 'least time per measurement in milliseconds', String(DEFAULT_TIMING.minTimeMs))
+    .option('--repeats <n>', 'measurements per operation; the median is reported', String(DEFAULT_TIMING.repeats));
 }
 
 /**
