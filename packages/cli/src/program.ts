@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { closeAllBackends } from '@bnkit/core';
-import { loadRegisteredBackends } from './backend-selection.js';
+import { backendOptionHelp, loadRegisteredBackends } from './backend-selection.js';
 import { registerBenchCommand } from './commands/bench.js';
 import { registerChooseCommand } from './commands/choose.js';
 import { registerConformanceCommand } from './commands/conformance.js';
@@ -16,8 +16,10 @@ import { EXIT, UsageError } from './usage-error.js';
 export const VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
 /**
- * Builds the `bnkit` program with every command, writing to the context's streams. Call it after
- * `loadRegisteredBackends()`, so that `--backend` lists the registered backends.
+ * Builds the `bnkit` program with every command, writing to the context's streams. Before a
+ * command with a `--backend` option parses its arguments (or prints its help), every backend
+ * package is imported, so that its backends are registered and the help lists them; the other
+ * commands (`--version`, the ONNX tools) start without loading any engine.
  */
 export function createProgram(context: CommandContext): Command {
   // Subcommands inherit the exit override, output streams and error hint set here.
@@ -29,6 +31,12 @@ export function createProgram(context: CommandContext): Command {
     .configureOutput({
       writeOut: (text) => context.stdout.write(text),
       writeErr: (text) => context.stderr.write(text),
+    })
+    .hook('preSubcommand', async (_, command) => {
+      const backend = command.options.find((option) => option.long === '--backend');
+      if (!backend) return;
+      await loadRegisteredBackends();
+      backend.description = backendOptionHelp();
     });
   registerConformanceCommand(program, context);
   registerBenchCommand(program, context);
@@ -56,16 +64,14 @@ function errorCode(error: unknown, context: CommandContext): number {
 
 /**
  * Runs the CLI on `argv` (as `process.argv`: node, script, arguments) and returns the exit code:
- * 0 success, 1 a failed check or run, 2 a bad command line. Imports every backend package first
- * (so each registers its backends), and disposes every backend the command opened at the end,
- * each exactly once. Errors print as one line, without a stack trace (set `BNKIT_DEBUG=1` to
+ * 0 success, 1 a failed check or run, 2 a bad command line. Disposes every backend the command
+ * opened at the end, each exactly once. Errors print as one line, without a stack trace (set `BNKIT_DEBUG=1` to
  * get it).
  */
 export async function runCli(argv: readonly string[], context?: Partial<CommandContext>): Promise<number> {
   const ctx: CommandContext = { stdout: process.stdout, stderr: process.stderr, exitCode: EXIT.ok, ...context };
   let code: number;
   try {
-    await loadRegisteredBackends();
     await createProgram(ctx).parseAsync([...argv]);
     code = ctx.exitCode;
   } catch (error) {
