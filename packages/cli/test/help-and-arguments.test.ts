@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { loadRegisteredBackends, registeredBackendNames } from '../src/backend-selection.js';
 import { runBnkit } from './run-cli.js';
 
 const COMMANDS = ['conformance', 'bench', 'choose', 'export-onnx', 'fold', 'inspect', 'gradcheck', 'main'];
+/** The commands that run backends: each takes --backend, every registered backend by default. */
+const BACKEND_COMMANDS = ['conformance', 'choose', 'gradcheck', 'main'];
 
 describe('bnkit --help', () => {
   it('lists every command', async () => {
@@ -14,6 +17,11 @@ describe('bnkit --help', () => {
     const run = await runBnkit([command, '--help']);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(`Usage: bnkit ${command}`);
+    if (BACKEND_COMMANDS.includes(command)) {
+      await loadRegisteredBackends();
+      const help = run.stdout.replace(/\s+/g, ' ');
+      expect(help).toContain(`--backend <names> comma-separated backends: ${registeredBackendNames().join(', ')}, or all (default: every backend registered here)`);
+    }
   });
 });
 
