@@ -95,13 +95,19 @@ describe('one name per operation', () => {
 });
 
 describe('paths under a package-manager script', () => {
+  const args = ['export-onnx', '--stats', 'stats.json', '--out', 'from-script.onnx'];
+
   it('resolve against the directory the user ran it from (INIT_CWD), not the package directory', async () => {
-    const run = await runBnkit(['export-onnx', '--stats', 'stats.json', '--out', 'from-script.onnx'], {
-      cwd: repoRoot,
-      env: { INIT_CWD: dir, npm_lifecycle_event: 'bnkit' },
-    });
+    // What pnpm sets for `pnpm bnkit <args>` run from `dir`: the script with the arguments appended.
+    const run = await runBnkit(args, { cwd: repoRoot, env: { INIT_CWD: dir, npm_lifecycle_script: `node packages/cli/dist/bin.js ${args.join(' ')}` } });
     expect(run.code).toBe(0);
     expect(existsSync(join(dir, 'from-script.onnx'))).toBe(true);
+    expect(existsSync(join(repoRoot, 'from-script.onnx'))).toBe(false);
+  });
+
+  it("stay relative to the package directory when the script carries its own arguments", async () => {
+    const run = await runBnkit(args, { cwd: dir, env: { INIT_CWD: repoRoot, npm_lifecycle_script: `bnkit ${args.join(' ')} --layout NCHW` } });
+    expect(run.code).toBe(0);
     expect(existsSync(join(repoRoot, 'from-script.onnx'))).toBe(false);
   });
 

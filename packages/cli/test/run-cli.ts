@@ -30,14 +30,15 @@ export interface RunOptions {
 
 /**
  * Runs `node dist/bin.js ...args` (built by the global setup) without colours and returns its
- * output. The package-manager variables of the test run itself (INIT_CWD, npm_lifecycle_event)
- * are removed, so that a run is like one from a plain shell unless `env` sets them.
+ * output. The package-manager variables of the test run itself (INIT_CWD, npm_lifecycle_*) are
+ * removed, so that a run is like one from a plain shell unless `env` sets them.
  */
 export function runBnkit(args: readonly string[], options: RunOptions = {}): Promise<CliRun> {
   const { cwd = repoRoot, env = {}, nodeArgs = [] } = options;
   const base: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', BNKIT_DEBUG: '' };
   delete base['INIT_CWD'];
   delete base['npm_lifecycle_event'];
+  delete base['npm_lifecycle_script'];
   return new Promise((resolve) => {
     execFile(
       process.execPath,
