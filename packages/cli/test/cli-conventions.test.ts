@@ -82,6 +82,20 @@ describe('--json FILE and --json -', () => {
   });
 });
 
+describe('--json into a missing directory', () => {
+  it.each([
+    ['choose', ['choose', '--backend', 'cpu']],
+    ['gradcheck', ['gradcheck', '--backend', 'reference']],
+    ['inspect', ['inspect', 'bn.onnx']],
+    ['main', ['main', '--backend', 'cpu']],
+  ])('%s is refused before any work, naming --json', async (_, args) => {
+    const run = await runBnkit([...args, '--json', join(dir, 'missing', 'report.json')], { cwd: dir });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^bnkit: --json: expected /m);
+    expect(run.stdout).toBe('');
+  });
+});
+
 describe('one name per operation', () => {
   it('is trainForward in the flags, the table and the JSON; train is refused', async () => {
     const run = await runBnkit(['choose', '--backend', 'cpu', '--shape', '2,3', '--layout', 'NC', '--need', 'inference,trainForward', '--json', '-', ...FAST]);

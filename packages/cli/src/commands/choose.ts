@@ -12,7 +12,7 @@ import { createProgress } from '../progress.js';
 import { loadCases, loadSpec, restrictCases, runSuiteWithProgress } from '../spec-suite.js';
 import { EXIT } from '../usage-error.js';
 import type { CommandContext } from './context.js';
-import { addShapeOptions, parseShapeOptions, type RawShapeOptions } from './shared-options.js';
+import { addShapeOptions, checkOutputOptions, parseShapeOptions, type RawShapeOptions } from './shared-options.js';
 
 /** Options of `bnkit choose`, parsed. */
 export interface ChooseOptions {
@@ -70,6 +70,7 @@ export function registerChooseCommand(program: Command, context: CommandContext)
       need: parseOperations('--need', raw.need),
       ...(raw.json ? { json: raw.json } : {}),
     };
+    await checkOutputOptions({ '--json': raw.json });
     context.exitCode = await runChooseCommand(options, context);
   });
 }

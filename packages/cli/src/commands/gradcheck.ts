@@ -17,6 +17,7 @@ import { parseInteger } from '../parse-args.js';
 import { formatTable } from '../text-table.js';
 import { EXIT } from '../usage-error.js';
 import type { CommandContext } from './context.js';
+import { checkOutputOptions } from './shared-options.js';
 
 /** Options of `bnkit gradcheck`, parsed. */
 export interface GradcheckOptions {
@@ -162,6 +163,7 @@ export function registerGradcheckCommand(program: Command, context: CommandConte
       seed: parseInteger('--seed', raw.seed, 0, 2 ** 32 - 1),
       ...(raw.json ? { json: raw.json } : {}),
     };
+    await checkOutputOptions({ '--json': raw.json });
     context.exitCode = await runGradcheckCommand(options, context);
   });
 }

@@ -9,7 +9,7 @@ import { EXIT } from '../usage-error.js';
 import { writeChoice } from './choose.js';
 import { conformanceFailed, conformanceJson, writeConformance } from './conformance.js';
 import type { CommandContext } from './context.js';
-import { addShapeOptions, parseShapeOptions, type RawShapeOptions } from './shared-options.js';
+import { addShapeOptions, checkOutputOptions, parseShapeOptions, type RawShapeOptions } from './shared-options.js';
 
 /** Options of `bnkit main`, parsed. */
 export type MainOptions = ReturnType<typeof parseShapeOptions> & {
@@ -48,9 +48,8 @@ export function registerMainCommand(program: Command, context: CommandContext): 
     .option('-b, --backend <names>', backendOptionHelp());
   addJsonOption(command, 'the conformance results and the choice');
   addShapeOptions(command, '8,64,28,28').action(async (raw: RawShapeOptions & { backend?: string; json?: string }) => {
-    context.exitCode = await runMainCommand(
-      { ...parseShapeOptions(raw), backends: parseBackendSelection('--backend', raw.backend), ...(raw.json ? { json: raw.json } : {}) },
-      context,
-    );
+    const options: MainOptions = { ...parseShapeOptions(raw), backends: parseBackendSelection('--backend', raw.backend), ...(raw.json ? { json: raw.json } : {}) };
+    await checkOutputOptions({ '--json': raw.json });
+    context.exitCode = await runMainCommand(options, context);
   });
 }

@@ -126,6 +126,7 @@ export function registerOnnxCommands(program: Command, context: CommandContext):
     .description('print what an ONNX model holds: opset, inputs, outputs, nodes and BN statistics')
     .argument('<model>', 'the .onnx model to read');
   addJsonOption(inspect, 'every value').action(async (model: string, raw: { json?: string }) => {
+    await checkOutputOptions({ '--json': raw.json });
     context.exitCode = await runInspect(model, raw.json, context);
   });
 }

@@ -3,6 +3,7 @@ import { Option, type Command } from 'commander';
 import { BnError, LAYOUTS, describeValue, type Layout } from '@bnkit/core';
 import { checkOutputPath, isSameFile } from '@bnkit/core/node';
 import type { Timing } from '../benchmark-run.js';
+import { STANDARD_OUTPUT } from '../json-output.js';
 import { checkShapeLayout, parseInteger, parseLayout, parsePositiveNumber, parseShape } from '../parse-args.js';
 import { UsageError } from '../usage-error.js';
 
@@ -43,9 +44,6 @@ export function parseShapeOptions(raw: RawShapeOptions): { shape: number[]; layo
   };
   return { shape, layout, timing };
 }
-
-/** The output path that means standard output rather than a file. */
-const STANDARD_OUTPUT = '-';
 
 /**
  * Checks the file options a command will write (`--json`, `--html`, `--out`) before any work
