@@ -20,7 +20,9 @@ let project: ScratchProject;
 beforeAll(async () => {
   tarballDir = await mkdtemp(join(tmpdir(), 'bnkit-tarballs-'));
   packed = await packWorkspace(tarballDir);
-  project = await ScratchProject.create();
+  // npm 11.19 blocks dependency install scripts unless package.json allows them; allowing
+  // onnxruntime-node's runs it as npm 10 does, so the install shows the variable at work.
+  project = await ScratchProject.create({ allowScripts: { 'onnxruntime-node': true } });
   const tarballs = INSTALLED.map((name) => {
     const found = packed.find((p) => p.name === name);
     if (!found) throw new Error(`${name} was not packed`);
@@ -89,7 +91,7 @@ describe('the tarballs installed with npm in a project outside the workspace', (
     }
   });
 
-  it('run a user program: cpu through the registry, the layer, an ONNX export run by onnxruntime-node, the conformance suite', async () => {
+  it('run a user program: cpu through the registry, the layer, an ONNX export run by onnxruntime-node, number[] requests, the conformance suite', async () => {
     await project.addFixture('user-program.mjs');
     const { stdout } = await project.exec(process.execPath, ['user-program.mjs']);
     const result = JSON.parse(stdout) as UserProgramResult;
@@ -119,6 +121,9 @@ describe('the tarballs installed with npm in a project outside the workspace', (
       expect(result.readBack.y[i]).toBeCloseTo(v, 5);
     });
     expect(result.readBack.training).toBe(false);
+    // number[] x, gamma and beta left out: channel 0 = [1, 3], channel 1 = [2, 6] (biased variances 1 and 4).
+    const plain = [-1 / Math.sqrt(1 + 1e-5), -2 / Math.sqrt(4 + 1e-5), 1 / Math.sqrt(1 + 1e-5), 2 / Math.sqrt(4 + 1e-5)];
+    for (const backend of ['cpu', 'onnxruntime']) plain.forEach((v, i) => expect(result.plain[backend]?.[i], backend).toBeCloseTo(v, 5));
     expect(result.conformance.ok).toBe(true);
     expect(result.conformance.counts.passed).toBeGreaterThan(0);
   });
@@ -142,5 +147,6 @@ interface UserProgramResult {
   evaluation: number[];
   onnxruntime: number[];
   readBack: { training: boolean; y: number[] };
+  plain: Record<string, number[]>;
   conformance: { ok: boolean; counts: Record<string, number> };
 }

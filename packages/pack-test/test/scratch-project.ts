@@ -21,10 +21,11 @@ export interface Output {
 export class ScratchProject {
   private constructor(readonly dir: string) {}
 
-  /** Creates the project: an ES module package.json and nothing else. */
-  static async create(): Promise<ScratchProject> {
+  /** Creates the project: a package.json of an ES module package, with `fields` added, and nothing else. */
+  static async create(fields: Record<string, unknown> = {}): Promise<ScratchProject> {
     const dir = await mkdtemp(join(tmpdir(), 'bnkit-pack-'));
-    await writeFile(join(dir, 'package.json'), `${JSON.stringify({ name: 'bnkit-consumer', private: true, type: 'module' }, null, 2)}\n`);
+    const manifest = { name: 'bnkit-consumer', private: true, type: 'module', ...fields };
+    await writeFile(join(dir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
     return new ScratchProject(dir);
   }
 
