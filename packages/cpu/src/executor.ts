@@ -1,31 +1,15 @@
-import type { FloatArray } from '@bnkit/core';
-import type { Geometry } from './geometry.js';
-import type { Kernels, MomentsAccumulator } from './kernels.js';
-
-/** Per-channel sums of backward's first pass, float64, length C. */
-export interface GradSums {
-  readonly sumDy: Float64Array;
-  readonly sumDyCentered: Float64Array;
-}
+import type { AffineRequest, GradInputRequest, GradSums, GradSumsRequest, Kernels, MomentsAccumulator, MomentsRequest } from './kernels.js';
 
 /**
  * Runs the kernels over a whole tensor: on the calling thread, or split across worker threads.
- * Whichever runs them, the per-channel results are float64 and combine exactly.
+ * Whichever runs them, the per-channel results are float64 and combine exactly. An executor
+ * serves one call at a time (the backend serialises its operations).
  */
 export interface Executor {
-  moments(x: FloatArray, geo: Geometry): Promise<MomentsAccumulator>;
-  affine(x: FloatArray, y: FloatArray, geo: Geometry, mean: Float64Array, scale: Float64Array, shift: Float64Array): Promise<void>;
-  gradSums(x: FloatArray, dy: FloatArray, geo: Geometry, mean: Float64Array): Promise<GradSums>;
-  gradInput(
-    x: FloatArray,
-    dy: FloatArray,
-    dx: FloatArray,
-    geo: Geometry,
-    mean: Float64Array,
-    kDy: Float64Array,
-    kCentered: Float64Array,
-    kConst: Float64Array,
-  ): Promise<void>;
+  moments(request: MomentsRequest): Promise<MomentsAccumulator>;
+  affine(request: AffineRequest): Promise<void>;
+  gradSums(request: GradSumsRequest): Promise<GradSums>;
+  gradInput(request: GradInputRequest): Promise<void>;
 }
 
 /** Empty moments for C channels. */
@@ -36,21 +20,21 @@ export function emptyMoments(c: number): MomentsAccumulator {
 /** An executor that runs `kernels` over the whole tensor on the calling thread. */
 export function serialExecutor(kernels: Kernels): Executor {
   return {
-    async moments(x, geo) {
-      const acc = emptyMoments(geo.c);
-      kernels.moments(x, 0, geo.size, geo, acc);
+    async moments(request) {
+      const acc = emptyMoments(request.geo.c);
+      kernels.moments({ ...request, start: 0, end: request.geo.size, acc });
       return acc;
     },
-    async affine(x, y, geo, mean, scale, shift) {
-      kernels.affine(x, y, 0, geo.size, geo, mean, scale, shift);
+    async affine(request) {
+      kernels.affine({ ...request, start: 0, end: request.geo.size });
     },
-    async gradSums(x, dy, geo, mean) {
-      const sums = { sumDy: new Float64Array(geo.c), sumDyCentered: new Float64Array(geo.c) };
-      kernels.gradSums(x, dy, 0, geo.size, geo, mean, sums.sumDy, sums.sumDyCentered);
+    async gradSums(request) {
+      const sums = { sumDy: new Float64Array(request.geo.c), sumDyCentered: new Float64Array(request.geo.c) };
+      kernels.gradSums({ ...request, start: 0, end: request.geo.size, sums });
       return sums;
     },
-    async gradInput(x, dy, dx, geo, mean, kDy, kCentered, kConst) {
-      kernels.gradInput(x, dy, dx, 0, geo.size, geo, mean, kDy, kCentered, kConst);
+    async gradInput(request) {
+      kernels.gradInput({ ...request, start: 0, end: request.geo.size });
     },
   };
 }
