@@ -16,6 +16,7 @@ import {
 import type { Executor } from './executor.js';
 import { geometryOf, type Geometry } from './geometry.js';
 import { readableBeside, type SameMemory } from './overlap.js';
+import type { ChannelScratch } from './channel-scratch.js';
 
 /** What the operations need from the backend: where outputs come from and which executor runs. */
 export interface OperationContext {
@@ -25,6 +26,8 @@ export interface OperationContext {
   output(input: FloatArray, size: number): FloatArray;
   /** Whether two arrays are views of the same memory. */
   sameMemory: SameMemory;
+  /** Per-channel arrays for intermediate values, reused from one operation to the next. */
+  scratch: ChannelScratch;
 }
 
 /** The caller's buffer when given (checked), else a new output from the backend. */
@@ -33,35 +36,32 @@ function outputBuffer(given: FloatArray | undefined, argument: string, x: FloatA
   return context.output(x, size);
 }
 
-/** A per-channel parameter as float64, or `fallback` for every channel when absent. */
-function float64(values: FloatArray | undefined, c: number, fallback: number): Float64Array {
-  const out = new Float64Array(c);
-  if (values) out.set(values);
-  else out.fill(fallback);
-  return out;
-}
-
 interface BatchStatistics {
   batchMean: Float64Array;
   batchVar: Float64Array;
   invStd: Float64Array;
 }
 
-async function batchStatistics(executor: Executor, x: FloatArray, geo: Geometry, eps: number): Promise<BatchStatistics> {
-  const moments = await executor.moments({ x, geo });
-  const batchVar = new Float64Array(geo.c);
-  const invStd = new Float64Array(geo.c);
-  for (let ch = 0; ch < geo.c; ch++) {
-    const v = (moments.m2[ch] as number) / (moments.count[ch] as number);
+/** The batch's mean, biased variance and inverse std, float64, as views of one new buffer. */
+async function batchStatistics(executor: Executor, x: FloatArray, geo: Geometry, eps: number, scratch: ChannelScratch): Promise<BatchStatistics> {
+  const { c } = geo;
+  const block = new Float64Array(3 * c);
+  const batchMean = block.subarray(0, c);
+  const batchVar = block.subarray(c, 2 * c);
+  const invStd = block.subarray(2 * c);
+  const acc = { count: scratch.zeros(), mean: batchMean, m2: scratch.zeros() };
+  await executor.moments({ x, geo, acc });
+  for (let ch = 0; ch < c; ch++) {
+    const v = (acc.m2[ch] as number) / (acc.count[ch] as number);
     batchVar[ch] = v;
     invStd[ch] = inverseStd(v, eps);
   }
-  return { batchMean: moments.mean, batchVar, invStd };
+  return { batchMean, batchVar, invStd };
 }
 
-/** scale = gamma * invStd per channel (invStd itself, copied, when not affine). */
-function scaleOf(invStd: Float64Array, gamma: FloatArray | undefined): Float64Array {
-  const scale = Float64Array.from(invStd);
+/** scale = gamma * invStd per channel (invStd itself when not affine). */
+function scaleOf(invStd: Float64Array, gamma: FloatArray | undefined, scratch: ChannelScratch): Float64Array {
+  const scale = scratch.from(invStd, 0);
   if (gamma) for (let ch = 0; ch < scale.length; ch++) scale[ch] = (gamma[ch] as number) * (scale[ch] as number);
   return scale;
 }
@@ -77,14 +77,16 @@ export async function trainForward(input: TrainForwardInput, context: OperationC
   const prepared = prepareTrainForward(input);
   const { info, options } = prepared;
   const geo = geometryOf(info);
+  const { scratch } = context;
+  scratch.begin(geo.c);
   const y = outputBuffer(input.out?.y, 'out.y', input.x, info.size, context);
   const x = readableBeside(input.x, y, context.sameMemory);
   const executor = context.choose([x, y]);
-  const stats = await batchStatistics(executor, x, geo, options.eps);
+  const stats = await batchStatistics(executor, x, geo, options.eps, scratch);
   // Every per-channel input is read before y is written, whatever memory they share.
   const running = runningStatsAfterBatch(input, stats, prepared);
-  const scale = scaleOf(stats.invStd, options.affine ? input.gamma : undefined);
-  const shift = float64(options.affine ? input.beta : undefined, geo.c, 0);
+  const scale = scaleOf(stats.invStd, options.affine ? input.gamma : undefined, scratch);
+  const shift = scratch.from(options.affine ? input.beta : undefined, 0);
   await executor.affine({ x, y, geo, mean: stats.batchMean, scale, shift });
   return { y, ...stats, ...running };
 }
@@ -98,23 +100,24 @@ export async function trainForward(input: TrainForwardInput, context: OperationC
 export async function inference(input: InferenceInput, context: OperationContext): Promise<InferenceOutput> {
   const { info, options } = prepareInference(input);
   const geo = geometryOf(info);
+  const { scratch } = context;
+  scratch.begin(geo.c);
   const y = outputBuffer(input.out?.y, 'out.y', input.x, info.size, context);
   const x = readableBeside(input.x, y, context.sameMemory);
   const executor = context.choose([x, y]);
   let mean: Float64Array;
   let invStd: Float64Array;
   if (options.trackRunningStats) {
-    mean = float64(input.runningMean, geo.c, 0);
-    const runningVar = input.runningVar as FloatArray;
-    invStd = new Float64Array(geo.c);
-    for (let ch = 0; ch < geo.c; ch++) invStd[ch] = inverseStd(runningVar[ch] as number, options.eps);
+    mean = scratch.from(input.runningMean, 0);
+    invStd = scratch.from(input.runningVar, 0);
+    for (let ch = 0; ch < geo.c; ch++) invStd[ch] = inverseStd(invStd[ch] as number, options.eps);
   } else {
-    const stats = await batchStatistics(executor, x, geo, options.eps);
+    const stats = await batchStatistics(executor, x, geo, options.eps, scratch);
     mean = stats.batchMean;
     invStd = stats.invStd;
   }
-  const scale = scaleOf(invStd, options.affine ? input.gamma : undefined);
-  const shift = float64(options.affine ? input.beta : undefined, geo.c, 0);
+  const scale = scaleOf(invStd, options.affine ? input.gamma : undefined, scratch);
+  const shift = scratch.from(options.affine ? input.beta : undefined, 0);
   await executor.affine({ x, y, geo, mean, scale, shift });
   return { y };
 }
@@ -129,19 +132,25 @@ export async function inference(input: InferenceInput, context: OperationContext
 export async function backward(input: BackwardInput, context: OperationContext): Promise<BackwardOutput> {
   const { info, options } = prepareBackward(input);
   const geo = geometryOf(info);
+  const { c } = geo;
+  const { scratch } = context;
+  scratch.begin(c);
   const dx = outputBuffer(input.out?.dx, 'out.dx', input.x, info.size, context);
   const x = readableBeside(input.x, dx, context.sameMemory);
   const dy = readableBeside(input.dy, dx, context.sameMemory);
   const executor = context.choose([x, dy, dx]);
-  const mean = float64(input.savedMean, geo.c, 0);
-  const { sumDy, sumDyCentered } = await executor.gradSums({ x, dy, geo, mean });
+  const mean = scratch.from(input.savedMean, 0);
+  const block = new Float64Array(2 * c);
+  const sums = { sumDy: block.subarray(0, c), sumDyCentered: scratch.zeros() };
+  const dgamma = block.subarray(c);
+  await executor.gradSums({ x, dy, geo, mean, sums });
+  const { sumDy, sumDyCentered } = sums;
   const m = info.perChannel;
-  const dgamma = new Float64Array(geo.c);
-  const kDy = new Float64Array(geo.c);
-  const kCentered = new Float64Array(geo.c);
-  const kConst = new Float64Array(geo.c);
+  const kDy = scratch.zeros();
+  const kCentered = scratch.zeros();
+  const kConst = scratch.zeros();
   const gamma = options.affine ? (input.gamma as FloatArray) : undefined;
-  for (let ch = 0; ch < geo.c; ch++) {
+  for (let ch = 0; ch < c; ch++) {
     const invStd = input.savedInvStd[ch] as number;
     dgamma[ch] = (sumDyCentered[ch] as number) * invStd;
     const k = ((gamma ? (gamma[ch] as number) : 1) * invStd) / m;

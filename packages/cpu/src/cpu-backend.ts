@@ -12,6 +12,7 @@ import {
   type FloatArray,
 } from '@bnkit/core';
 import { backward, inference, trainForward, type OperationContext } from './batch-norm.js';
+import { ChannelScratch } from './channel-scratch.js';
 import { serialExecutor } from './executor.js';
 import { createJsKernels } from './js-kernels.js';
 import { OutputArrays } from './output-arrays.js';
@@ -110,13 +111,24 @@ export function createCpuBackend(options: CpuBackendOptions = {}): CpuBackend {
       return x instanceof Float32Array && outputs ? outputs.float32(size) : x instanceof Float64Array ? new Float64Array(size) : new Float32Array(size);
     },
     sameMemory: (a: FloatArray, b: FloatArray) => a.buffer === b.buffer || (arena !== undefined && arena.owns(a) && arena.owns(b)),
+    scratch: new ChannelScratch(),
   };
-  let queue: Promise<unknown> = Promise.resolve();
-  // One operation at a time: the executors share per-channel and staging memory.
+  // One operation at a time: the executors share per-channel and staging memory, and the
+  // context its scratch. An operation that finds none running starts at once.
+  let running = 0;
+  let last: Promise<unknown> = Promise.resolve();
   const serialise = <T>(operation: string, task: () => Promise<T>): Promise<T> => {
-    lifecycle.assertUsable(operation);
-    const run = queue.then(task, task);
-    queue = run.catch(() => undefined);
+    try {
+      lifecycle.assertUsable(operation);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const run = running === 0 ? task() : last.then(task, task);
+    running++;
+    const settle = (): void => {
+      running--;
+    };
+    last = run.then(settle, settle);
     return run;
   };
   return {

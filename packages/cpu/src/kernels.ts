@@ -35,10 +35,11 @@ export interface GradInputParams {
   readonly kConst: Float64Array;
 }
 
-/** The moments of a whole tensor x laid out as `geo`. */
+/** The moments of a whole tensor x laid out as `geo`, written into `acc` (zeroed by the caller). */
 export interface MomentsRequest {
   readonly x: FloatArray;
   readonly geo: Geometry;
+  readonly acc: MomentsAccumulator;
 }
 
 /** y from x over a whole tensor laid out as `geo`. */
@@ -48,12 +49,13 @@ export interface AffineRequest extends AffineParams {
   readonly geo: Geometry;
 }
 
-/** The gradient sums of a whole tensor: x, dy and the saved mean. */
+/** The gradient sums of a whole tensor from x, dy and the saved mean, written into `sums` (zeroed by the caller). */
 export interface GradSumsRequest {
   readonly x: FloatArray;
   readonly dy: FloatArray;
   readonly geo: Geometry;
   readonly mean: Float64Array;
+  readonly sums: GradSums;
 }
 
 /** dx from x and dy over a whole tensor laid out as `geo`. */
@@ -81,11 +83,11 @@ export interface Kernels {
    * Merges the moments of x's values in the range into `acc`: exact two-pass moments of each
    * contiguous run (channels-first) or block of rows (channels-last), folded in by Chan's update.
    */
-  moments(call: MomentsRequest & KernelRange & { readonly acc: MomentsAccumulator }): void;
+  moments(call: MomentsRequest & KernelRange): void;
   /** y = (x - mean) * scale + shift over the range, computed in float64 and stored in y's type. */
   affine(call: AffineRequest & KernelRange): void;
   /** Adds sum(dy) and sum(dy * (x - mean)) over the range to `sums`, per channel. */
-  gradSums(call: GradSumsRequest & KernelRange & { readonly sums: GradSums }): void;
+  gradSums(call: GradSumsRequest & KernelRange): void;
   /** dx = kDy * dy + kCentered * (x - mean) + kConst over the range, computed in float64. */
   gradInput(call: GradInputRequest & KernelRange): void;
 }

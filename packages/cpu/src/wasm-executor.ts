@@ -1,7 +1,7 @@
 import { mergeMoments, type FloatArray } from '@bnkit/core';
-import { emptyMoments, type Executor } from './executor.js';
+import type { Executor } from './executor.js';
 import type { Geometry } from './geometry.js';
-import type { AffineRequest, GradInputRequest, GradSums, GradSumsRequest, MomentsAccumulator, MomentsRequest } from './kernels.js';
+import type { AffineRequest, GradInputRequest, GradSumsRequest, MomentsRequest } from './kernels.js';
 import type { WasmArena } from './wasm-arena.js';
 import type { KernelExports } from './wasm-module.js';
 import type { WorkerPool } from './worker-pool.js';
@@ -58,6 +58,8 @@ export class WasmExecutor implements Executor {
   private readonly parallelThreshold: number;
   private channelPointer = 0;
   private channelBytes = 0;
+  /** Bytes between two per-channel arrays of the current call. */
+  private stride = 0;
   private stagePointer = 0;
 
   constructor(options: WasmExecutorOptions) {
@@ -72,77 +74,99 @@ export class WasmExecutor implements Executor {
     return array instanceof Float32Array && this.arena.owns(array);
   }
 
-  async moments({ x, geo }: MomentsRequest): Promise<MomentsAccumulator> {
+  async moments({ x, geo, acc }: MomentsRequest): Promise<void> {
     const parts = await this.execute({ name: 'moments', geo, inputs: [x as Float32Array], params: [], accumulators: 3 });
-    if (parts.length === 1) {
-      const [count, mean, m2] = parts[0] as Float64Array[];
-      return { count: count as Float64Array, mean: mean as Float64Array, m2: m2 as Float64Array };
-    }
-    const result = emptyMoments(geo.c);
-    for (const [count, mean, m2] of parts as Float64Array[][]) {
-      for (let ch = 0; ch < geo.c; ch++) {
-        const merged = mergeMoments(
-          { count: result.count[ch] as number, mean: result.mean[ch] as number, m2: result.m2[ch] as number },
-          { count: count?.[ch] as number, mean: mean?.[ch] as number, m2: m2?.[ch] as number },
-        );
-        result.count[ch] = merged.count;
-        result.mean[ch] = merged.mean;
-        result.m2[ch] = merged.m2;
+    const { c } = geo;
+    const buffer = this.arena.buffer;
+    parts.forEach((pointer, part) => {
+      // Read with element loops: the builtin copies out of a shared buffer cost more for C values.
+      const count = new Float64Array(buffer, pointer, c);
+      const mean = new Float64Array(buffer, pointer + this.stride, c);
+      const m2 = new Float64Array(buffer, pointer + 2 * this.stride, c);
+      if (part === 0) {
+        for (let ch = 0; ch < c; ch++) {
+          acc.count[ch] = count[ch] as number;
+          acc.mean[ch] = mean[ch] as number;
+          acc.m2[ch] = m2[ch] as number;
+        }
+        return;
       }
-    }
-    return result;
+      for (let ch = 0; ch < c; ch++) {
+        const merged = mergeMoments(
+          { count: acc.count[ch] as number, mean: acc.mean[ch] as number, m2: acc.m2[ch] as number },
+          { count: count[ch] as number, mean: mean[ch] as number, m2: m2[ch] as number },
+        );
+        acc.count[ch] = merged.count;
+        acc.mean[ch] = merged.mean;
+        acc.m2[ch] = merged.m2;
+      }
+    });
   }
 
   async affine({ x, y, geo, mean, scale, shift }: AffineRequest): Promise<void> {
     await this.execute({ name: 'affine', geo, inputs: [x as Float32Array], output: y as Float32Array, params: [mean, scale, shift], accumulators: 0 });
   }
 
-  async gradSums({ x, dy, geo, mean }: GradSumsRequest): Promise<GradSums> {
+  async gradSums({ x, dy, geo, mean, sums }: GradSumsRequest): Promise<void> {
     const parts = await this.execute({ name: 'gradSums', geo, inputs: [x as Float32Array, dy as Float32Array], params: [mean], accumulators: 2 });
-    const [sumDy, sumDyCentered] = parts[0] as [Float64Array, Float64Array];
-    for (const [a, b] of parts.slice(1) as [Float64Array, Float64Array][]) {
-      for (let ch = 0; ch < geo.c; ch++) {
+    const { c } = geo;
+    const buffer = this.arena.buffer;
+    const { sumDy, sumDyCentered } = sums;
+    for (const pointer of parts) {
+      const a = new Float64Array(buffer, pointer, c);
+      const b = new Float64Array(buffer, pointer + this.stride, c);
+      for (let ch = 0; ch < c; ch++) {
         sumDy[ch] = (sumDy[ch] as number) + (a[ch] as number);
         sumDyCentered[ch] = (sumDyCentered[ch] as number) + (b[ch] as number);
       }
     }
-    return { sumDy, sumDyCentered };
   }
 
   async gradInput({ x, dy, dx, geo, mean, kDy, kCentered, kConst }: GradInputRequest): Promise<void> {
     await this.execute({ name: 'gradInput', geo, inputs: [x as Float32Array, dy as Float32Array], output: dx as Float32Array, params: [mean, kDy, kCentered, kConst], accumulators: 0 });
   }
 
-  /** Runs a plan over the whole tensor; returns each part's accumulators (copies), one part per thread. */
-  private async execute(plan: KernelPlan): Promise<Float64Array[][]> {
+  /**
+   * Runs a plan over the whole tensor. Returns, per part (thread), the pointer of its first
+   * accumulator (the others follow `stride` bytes apart), valid until the next call.
+   */
+  private async execute(plan: KernelPlan): Promise<number[]> {
     const { geo } = plan;
+    const { c } = geo;
     const tensors = plan.output ? [...plan.inputs, plan.output] : plan.inputs;
-    const inPlace = tensors.every((t) => this.arena.owns(t));
+    let inPlace = true;
+    for (const t of tensors) inPlace &&= this.arena.owns(t);
     const pool = inPlace && geo.size >= this.parallelThreshold ? this.pool() : undefined;
     const parts = pool ? pool.size + 1 : 1;
-    const stride = Math.ceil((geo.c * 8) / 64) * 64;
+    const stride = (this.stride = Math.ceil((c * 8) / 64) * 64);
     const perPart = plan.accumulators + SCRATCH_ARRAYS;
     this.reserveChannels(stride * (plan.params.length + parts * perPart));
     const buffer = this.arena.buffer;
+    // The call's trailing arguments: parameter pointers, then the part's accumulators and scratch.
+    const channelArgs: number[] = [];
     let next = this.channelPointer;
-    const paramPointers = plan.params.map((values) => {
-      new Float64Array(buffer, next, geo.c).set(values);
+    for (const values of plan.params) {
+      const view = new Float64Array(buffer, next, c);
+      // An element loop: the builtin copy into a shared buffer costs more for C values.
+      for (let ch = 0; ch < c; ch++) view[ch] = values[ch] as number;
+      channelArgs.push(next);
       next += stride;
-      return next - stride;
-    });
-    // Each part: its accumulators, then its scratch as one block.
-    const partPointers: number[][] = [];
+    }
+    const partPointers: number[] = [];
     for (let p = 0; p < parts; p++) {
-      const pointers = Array.from({ length: plan.accumulators + 1 }, (_, k) => next + k * stride);
-      new Float64Array(buffer, next, (plan.accumulators * stride) / 8).fill(0);
-      partPointers.push(pointers);
+      partPointers.push(next);
+      if (plan.accumulators > 0) new Float64Array(buffer, next, (plan.accumulators * stride) / 8).fill(0);
       next += perPart * stride;
     }
-    const channelArgs = (part: number): number[] => [...paramPointers, ...(partPointers[part] as number[])];
-    if (inPlace) await this.runInPlace(plan, tensors, parts, pool, channelArgs);
-    else this.runStaged(plan, tensors, channelArgs(0));
-    const view = this.arena.buffer;
-    return partPointers.map((pointers) => pointers.slice(0, plan.accumulators).map((pointer) => new Float64Array(view, pointer, geo.c).slice()));
+    const partArgs = (part: number): number[] => {
+      const first = partPointers[part] as number;
+      const args = channelArgs.slice();
+      for (let k = 0; k <= plan.accumulators; k++) args.push(first + k * stride);
+      return args;
+    };
+    if (inPlace) await this.runInPlace(plan, tensors, parts, pool, partArgs);
+    else this.runStaged(plan, tensors, partArgs(0));
+    return partPointers;
   }
 
   /** Every tensor in this memory: one call on this thread, or one per thread over element ranges. */
