@@ -1,8 +1,9 @@
 // Helpers shared by the kernels: float32 <-> float64 lane conversions, scalar loads and stores
 // by element index, and the block sizes.
 
-// Rows of channels-last data added in float32 lanes before a fold into float64.
-export const ROW_GROUP: i32 = 8;
+// Rows of channels-last data added in float32 lanes before a fold into float64 (moments.ts's
+// groupSum has a tree for exactly this many).
+export const ROW_GROUP: i32 = 16;
 
 // Channels-last sums walk the data tile by tile (about 16 KiB of whole rows, L1-resident, at
 // least ROW_GROUP rows) and, inside a tile, four channels at a time down the rows, keeping the

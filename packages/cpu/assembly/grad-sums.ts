@@ -88,15 +88,31 @@ function gradSumsRows(x: usize, dy: usize, rows: i32, c: i32, mean: usize, sumDy
       let t1 = f64x2.splat(0);
       for (let r = 0; r < tr; r += ROW_GROUP) {
         const g = min(ROW_GROUP, tr - r);
+        // Two interleaved chains (even and odd rows): one chain of dependent adds is latency-bound.
         let sv = f32x4.splat(0);
         let tv = f32x4.splat(0);
-        for (let j = 0; j < g; j++) {
+        let sv1 = f32x4.splat(0);
+        let tv1 = f32x4.splat(0);
+        let j = 0;
+        for (; j + 2 <= g; j += 2) {
+          const gv = v128.load(pg);
+          const gw = v128.load(pg + stride);
+          sv = f32x4.add(sv, gv);
+          tv = f32x4.add(tv, f32x4.mul(gv, f32x4.sub(v128.load(px), vk)));
+          sv1 = f32x4.add(sv1, gw);
+          tv1 = f32x4.add(tv1, f32x4.mul(gw, f32x4.sub(v128.load(px + stride), vk)));
+          px += 2 * stride;
+          pg += 2 * stride;
+        }
+        if (j < g) {
           const gv = v128.load(pg);
           sv = f32x4.add(sv, gv);
           tv = f32x4.add(tv, f32x4.mul(gv, f32x4.sub(v128.load(px), vk)));
           px += stride;
           pg += stride;
         }
+        sv = f32x4.add(sv, sv1);
+        tv = f32x4.add(tv, tv1);
         s0 = f64x2.add(s0, lo(sv));
         s1 = f64x2.add(s1, hi(sv));
         t0 = f64x2.add(t0, lo(tv));

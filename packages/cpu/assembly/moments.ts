@@ -115,17 +115,27 @@ function runMoments(x: usize, n: i32, ch: i32, accCount: usize, accMean: usize, 
   merge(accCount, accMean, accM2, ch, <f64>n, k64 + dev / <f64>n, q > 0 ? q : 0);
 }
 
-// Sum of the g (<= ROW_GROUP) float32 vectors at p, p + stride, ..., as a tree for a full group.
+// Sum of the 8 float32 vectors at p, p + stride, ..., p + 7 * stride, as a tree.
+@inline function sum8(p: usize, stride: usize): v128 {
+  return f32x4.add(
+    f32x4.add(f32x4.add(v128.load(p), v128.load(p + stride)), f32x4.add(v128.load(p + 2 * stride), v128.load(p + 3 * stride))),
+    f32x4.add(f32x4.add(v128.load(p + 4 * stride), v128.load(p + 5 * stride)), f32x4.add(v128.load(p + 6 * stride), v128.load(p + 7 * stride))),
+  );
+}
+
+// Sum of the g (<= ROW_GROUP, which is 16) float32 vectors at p, p + stride, ...: a tree for a
+// full group, else two interleaved chains.
 @inline function groupSum(p: usize, stride: usize, g: i32): v128 {
-  if (g == ROW_GROUP) {
-    return f32x4.add(
-      f32x4.add(f32x4.add(v128.load(p), v128.load(p + stride)), f32x4.add(v128.load(p + 2 * stride), v128.load(p + 3 * stride))),
-      f32x4.add(f32x4.add(v128.load(p + 4 * stride), v128.load(p + 5 * stride)), f32x4.add(v128.load(p + 6 * stride), v128.load(p + 7 * stride))),
-    );
+  if (g == 16) return f32x4.add(sum8(p, stride), sum8(p + 8 * stride, stride));
+  let s0 = f32x4.splat(0);
+  let s1 = f32x4.splat(0);
+  let j = 0;
+  for (; j + 2 <= g; j += 2) {
+    s0 = f32x4.add(s0, v128.load(p + <usize>j * stride));
+    s1 = f32x4.add(s1, v128.load(p + <usize>(j + 1) * stride));
   }
-  let sum = v128.load(p);
-  for (let j = 1; j < g; j++) sum = f32x4.add(sum, v128.load(p + <usize>j * stride));
-  return sum;
+  if (j < g) s0 = f32x4.add(s0, v128.load(p + <usize>j * stride));
+  return f32x4.add(s0, s1);
 }
 
 // Two-pass moments of `rows` whole rows of c channels, merged channel by channel. As in
@@ -189,14 +199,29 @@ function blockMoments(x: usize, rows: i32, c: i32, accCount: usize, accMean: usi
       let e1 = f64x2.splat(0);
       for (let r = 0; r < tr; r += ROW_GROUP) {
         const g = min(ROW_GROUP, tr - r);
+        // Two interleaved chains (even and odd rows): one chain of dependent adds is latency-bound.
         let sq = f32x4.splat(0);
         let sd = f32x4.splat(0);
-        for (let j = 0; j < g; j++) {
+        let sq1 = f32x4.splat(0);
+        let sd1 = f32x4.splat(0);
+        let j = 0;
+        for (; j + 2 <= g; j += 2) {
+          const d = f32x4.sub(v128.load(p), vk);
+          const e = f32x4.sub(v128.load(p + stride), vk);
+          sq = f32x4.add(sq, f32x4.mul(d, d));
+          sd = f32x4.add(sd, d);
+          sq1 = f32x4.add(sq1, f32x4.mul(e, e));
+          sd1 = f32x4.add(sd1, e);
+          p += 2 * stride;
+        }
+        if (j < g) {
           const d = f32x4.sub(v128.load(p), vk);
           sq = f32x4.add(sq, f32x4.mul(d, d));
           sd = f32x4.add(sd, d);
           p += stride;
         }
+        sq = f32x4.add(sq, sq1);
+        sd = f32x4.add(sd, sd1);
         q0 = f64x2.add(q0, lo(sq));
         q1 = f64x2.add(q1, hi(sq));
         e0 = f64x2.add(e0, lo(sd));
