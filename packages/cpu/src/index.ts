@@ -17,3 +17,4 @@ export { BackendFloat32Array } from './output-arrays.js';
 export { geometryOf, type Geometry } from './geometry.js';
 export { WasmArena } from './wasm-arena.js';
 export type { KernelExports } from './wasm-module.js';
+export { cpuDescriptor } from './descriptor.js';
