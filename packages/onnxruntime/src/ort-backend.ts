@@ -82,18 +82,19 @@ function shapeKey(operation: string, dataType: GraphDataType, info: ShapeInfo): 
  * Creates a BN backend over an ONNX Runtime module; `@bnkit/onnxruntime` passes
  * `onnxruntime-node`, `@bnkit/onnxruntime-web` passes `onnxruntime-web`. Every operation,
  * layout, convention and feature of core:
- * - inference: a BatchNormalization node (opset 15); with `trackRunningStats: false` the
- *   training graph's y (the batch's own statistics);
- * - training forward: BatchNormalization with `training_mode = 1` for y, and a float64 branch
- *   of the same graph for the batch mean and biased variance; the running statistics are then
- *   updated in float64 by core's `runningStatsAfterBatch`;
+ * - inference: a BatchNormalization node (opset 15) computing y = scale * (x - runningMean) + beta,
+ *   with scale = gamma / sqrt(runningVar + eps) folded in float64 (ONNX's float32 epsilon
+ *   attribute would round a tiny eps to 0); with `trackRunningStats: false` the training graph's y;
+ * - training forward: a float64 branch of the graph computes the batch mean and biased variance
+ *   and folds them into the same BatchNormalization node's mean and scale; the running
+ *   statistics are then updated in float64 by core's `runningStatsAfterBatch`;
  * - backward: a graph of standard operators in float64.
  *
  * Graphs compute in x's element type; y and dx take x's type (or are the caller's `out`
  * buffers, written only after the engine has finished reading x, so an `out` that overlaps x is
  * safe); per-channel outputs are float64. Inputs in shared memory are copied before they reach
- * the engine. Sessions are cached per (operation, element type, layout, shape, eps) in an LRU
- * cache. The dispose contract is core's `BackendLifecycle`: after `dispose()` (which releases
+ * the engine. Sessions are cached per (operation, element type, layout, shape) in an LRU cache;
+ * eps is an input, never part of a graph. The dispose contract is core's `BackendLifecycle`: after `dispose()` (which releases
  * every session) each operation throws `BnBackendError` until `init()`.
  *
  * Errors: bad input is core's typed errors; an x of an element type outside `dtypes` is a
@@ -131,9 +132,14 @@ export function createOrtBackend(config: OrtBackendConfig): OrtBackend {
     const t = graphDataTypeOf(x);
     const outputs = await run(
       operation,
-      `${shapeKey('trainForward', t, info)}|eps=${eps}`,
-      () => buildTrainingGraph({ shape: info.shape, layout: info.layout, dataType: t, eps }),
-      (ort) => ({ x: ortTensor(ort, t, x, info.shape), scale: ortTensor(ort, t, gamma, [info.c]), B: ortTensor(ort, t, beta, [info.c]) }),
+      shapeKey('trainForward', t, info),
+      () => buildTrainingGraph({ shape: info.shape, layout: info.layout, dataType: t }),
+      (ort) => ({
+        x: ortTensor(ort, t, x, info.shape),
+        gamma: ortTensor(ort, t, gamma, [info.c]),
+        B: ortTensor(ort, t, beta, [info.c]),
+        eps: ortTensor(ort, 'float64', Float64Array.of(eps), [1]),
+      }),
     );
     const batchMean = Float64Array.from(outputData(name, outputs, 'batch_mean'));
     const batchVar = Float64Array.from(outputData(name, outputs, 'batch_var'));
@@ -168,17 +174,18 @@ export function createOrtBackend(config: OrtBackendConfig): OrtBackend {
         const { y } = await batchNormalise('inference', input.x, info, options.eps, gamma, beta);
         return { y: intoBuffer(input.out?.y, 'out.y', y) };
       }
-      const eps = options.eps;
+      // gamma / sqrt(runningVar + eps) in float64, so that neither eps nor the variance has to fit a float32.
+      const invStd = inverseStds(input.runningVar as FloatArray, options.eps);
+      const scale = Float64Array.from(invStd, (s, ch) => (gamma[ch] as number) * s);
       const outputs = await run(
         'inference',
-        `${shapeKey('inference', t, info)}|eps=${eps}`,
-        () => buildInferenceGraph({ shape: info.shape, layout: info.layout, dataType: t, eps }),
+        shapeKey('inference', t, info),
+        () => buildInferenceGraph({ shape: info.shape, layout: info.layout, dataType: t }),
         (ort) => ({
           x: ortTensor(ort, t, input.x, info.shape),
-          scale: ortTensor(ort, t, gamma, [info.c]),
+          scale: ortTensor(ort, t, scale, [info.c]),
           B: ortTensor(ort, t, beta, [info.c]),
           mean: ortTensor(ort, t, input.runningMean as FloatArray, [info.c]),
-          var: ortTensor(ort, t, input.runningVar as FloatArray, [info.c]),
         }),
       );
       return { y: intoBuffer(input.out?.y, 'out.y', outputData(name, outputs, 'y')) };

@@ -160,3 +160,35 @@ describe('engine errors are BnBackendError naming the backend, with the engine e
     expect((error as BnValueError).argument).toBe('x');
   });
 });
+
+describe('onnxruntime: values at the edges of float32', () => {
+  const backend = createOnnxruntimeBackend();
+  afterAll(() => backend.dispose());
+  const f = Math.fround;
+
+  it('a zero-variance channel with eps 1e-50 gives y = beta exactly (ONNX would round that eps to 0: NaN)', async () => {
+    const input = { x: Float32Array.of(3, 3, 3, 3), shape: [4, 1], layout: 'NC' as const, gamma: Float32Array.of(2), beta: Float32Array.of(0.5), runningMean: Float32Array.of(3), runningVar: Float32Array.of(0), options: { eps: 1e-50 } };
+    expect(Array.from((await backend.trainForward(input)).y)).toEqual([0.5, 0.5, 0.5, 0.5]);
+    expect(Array.from((await backend.inference(input)).y)).toEqual([0.5, 0.5, 0.5, 0.5]);
+  });
+
+  it.each([
+    ['1e30', f(1e30), f(3e30)],
+    ['3e38', f(-3e38), f(3e38)],
+  ])('values of magnitude %s, two per side of their mean, normalise to -1 and 1 (by hand: xhat = +-1)', async (_, low, high) => {
+    const mean = (low + high) / 2;
+    const variance = ((high - low) / 2) ** 2;
+    const input = {
+      x: Float32Array.of(low, high, low, high),
+      shape: [4, 1],
+      layout: 'NC' as const,
+      gamma: Float32Array.of(2),
+      beta: Float32Array.of(0.5),
+      runningMean: Float64Array.of(mean),
+      runningVar: Float64Array.of(variance),
+    };
+    const expected = [-1.5, 2.5, -1.5, 2.5];
+    expectClose((await backend.trainForward(input)).y, expected, 1e-5, 1e-5, 'trainForward y');
+    expectClose((await backend.inference(input)).y, expected, 1e-5, 1e-5, 'inference y');
+  });
+});
