@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { createReferenceBackend, describeShape, forEachInChannel, type Backend, type BackwardInput, type FloatArray, type InferenceInput, type Operation } from '@bnkit/core';
-import { describeError, drawnShapeArbitrary, isTypedError, operationOutputs, unitValuesArbitrary, type DrawnShape, type OperationOutputs } from './hardening-draws.js';
+import { describeCase, describeError, drawnShapeArbitrary, isTypedError, operationOutputs, unitValuesArbitrary, type DrawnShape, type OperationOutputs } from './hardening-draws.js';
 import type { PropertyOutcome } from './hardening-finite.js';
 
 /** The yardstick, a private instance that no suite disposes. */
@@ -107,7 +107,7 @@ async function runCase(backend: Backend, operation: Operation, drawn: AliasingCa
   const input = aliasesDy ? plainInput(x, aliasedInput) : plainInput(aliasedInput, dy);
   const outputName = operation === 'backward' ? 'dx' : 'y';
   const relation = { exact: 'the same array as', later: `starting ${drawn.shift} after`, earlier: `starting ${-drawn.shift} before`, disjoint: 'apart from' }[drawn.overlap];
-  const label = `${operation} with out.${outputName} ${relation} ${aliasesDy ? 'dy' : 'x'} (${JSON.stringify(drawn)})`;
+  const label = `${operation} with out.${outputName} ${relation} ${aliasesDy ? 'dy' : 'x'} (${describeCase(drawn)})`;
 
   let actual: OperationOutputs;
   try {

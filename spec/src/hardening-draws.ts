@@ -70,3 +70,8 @@ export async function operationOutputs(backend: Backend, operation: Operation, i
   if (operation === 'backward') return { ...(await backend.backward(input as BackwardInput)) };
   return { ...(await backend.trainForward(input as InferenceInput)) };
 }
+
+/** A drawn case as JSON, with infinities and NaN spelled out (JSON.stringify would print null). */
+export function describeCase(drawn: object): string {
+  return JSON.stringify(drawn, (_, value: unknown) => (typeof value === 'number' && !Number.isFinite(value) ? String(value) : value));
+}

@@ -10,7 +10,7 @@ import {
   type InferenceInput,
   type Operation,
 } from '@bnkit/core';
-import { describeError, drawnShapeArbitrary, isTypedError, operationOutputs, unitValuesArbitrary, type DrawnShape, type OperationOutputs } from './hardening-draws.js';
+import { describeCase, describeError, drawnShapeArbitrary, isTypedError, operationOutputs, unitValuesArbitrary, type DrawnShape, type OperationOutputs } from './hardening-draws.js';
 
 /** The yardstick, a private instance that no suite disposes. */
 const reference = createReferenceBackend();
@@ -164,13 +164,13 @@ export async function checkFiniteOutputs(backend: Backend, operation: Operation,
         lastRefusal = describeError(error);
         return true;
       }
-      throw new Error(`${operation} threw ${describeError(error)} on ${JSON.stringify(drawn)}`);
+      throw new Error(`${operation} threw ${describeError(error)} on ${describeCase(drawn)}`);
     }
     for (const [name, values] of Object.entries(expected)) {
       // numBatchesTracked is a count, not an element.
       if (typeof values === 'number' || values === undefined) continue;
       const broken = patternBreak(`${operation}.${name}`, actual[name] as ArrayLike<number> | undefined, values);
-      if (broken !== undefined) throw new Error(`${broken}, on ${JSON.stringify(drawn)}`);
+      if (broken !== undefined) throw new Error(`${broken}, on ${describeCase(drawn)}`);
     }
     return true;
   });
