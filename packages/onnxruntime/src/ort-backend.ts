@@ -67,10 +67,18 @@ function filled(c: number, value: number): Float64Array {
   return new Float64Array(c).fill(value);
 }
 
-/** The caller's buffer (checked) filled with `result`, or `result` itself. */
-function intoBuffer(given: FloatArray | undefined, argument: string, result: Float32Array | Float64Array): FloatArray {
+/**
+ * Checks a caller's output buffer before the engine runs, so that a wrong one costs no engine call.
+ * @throws BnValueError, BnShapeError naming `argument`.
+ */
+function checkOut(given: FloatArray | undefined, argument: string, info: ShapeInfo): void {
+  if (given !== undefined) checkArray(argument, given, info.size, 'the size of x');
+}
+
+/** The caller's buffer (already checked) filled with `result`, or `result` itself. */
+function intoBuffer(given: FloatArray | undefined, result: Float32Array | Float64Array): FloatArray {
   if (given === undefined) return result;
-  checkArray(argument, given, result.length, 'the size of x').set(result);
+  given.set(result);
   return given;
 }
 
@@ -168,11 +176,12 @@ export function createOrtBackend(config: OrtBackendConfig): OrtBackend {
       lifecycle.assertUsable('inference');
       const { info, options } = prepareInference(input);
       const t = checkDataType(input.x);
+      checkOut(input.out?.y, 'out.y', info);
       const gamma = options.affine ? (input.gamma as FloatArray) : filled(info.c, 1);
       const beta = options.affine ? (input.beta as FloatArray) : filled(info.c, 0);
       if (!options.trackRunningStats) {
         const { y } = await batchNormalise('inference', input.x, info, options.eps, gamma, beta);
-        return { y: intoBuffer(input.out?.y, 'out.y', y) };
+        return { y: intoBuffer(input.out?.y, y) };
       }
       // gamma / sqrt(runningVar + eps) in float64, so that neither eps nor the variance has to fit a float32.
       const invStd = inverseStds(input.runningVar as FloatArray, options.eps);
@@ -188,7 +197,7 @@ export function createOrtBackend(config: OrtBackendConfig): OrtBackend {
           mean: ortTensor(ort, t, input.runningMean as FloatArray, [info.c]),
         }),
       );
-      return { y: intoBuffer(input.out?.y, 'out.y', outputData(name, outputs, 'y')) };
+      return { y: intoBuffer(input.out?.y, outputData(name, outputs, 'y')) };
     },
 
     async trainForward(input: TrainForwardInput): Promise<TrainForwardOutput> {
@@ -196,10 +205,11 @@ export function createOrtBackend(config: OrtBackendConfig): OrtBackend {
       const prepared = prepareTrainForward(input);
       const { info, options } = prepared;
       checkDataType(input.x);
+      checkOut(input.out?.y, 'out.y', info);
       const gamma = options.affine ? (input.gamma as FloatArray) : filled(info.c, 1);
       const beta = options.affine ? (input.beta as FloatArray) : filled(info.c, 0);
       const { y, ...stats } = await batchNormalise('trainForward', input.x, info, options.eps, gamma, beta);
-      const out = { y: intoBuffer(input.out?.y, 'out.y', y), ...stats };
+      const out = { y: intoBuffer(input.out?.y, y), ...stats };
       return { ...out, ...runningStatsAfterBatch(input, stats, prepared) };
     },
 
@@ -207,6 +217,7 @@ export function createOrtBackend(config: OrtBackendConfig): OrtBackend {
       lifecycle.assertUsable('backward');
       const { info, options } = prepareBackward(input);
       const t = checkDataType(input.x);
+      checkOut(input.out?.dx, 'out.dx', info);
       const gamma = options.affine ? (input.gamma as FloatArray) : filled(info.c, 1);
       const outputs = await run(
         'backward',
@@ -220,7 +231,7 @@ export function createOrtBackend(config: OrtBackendConfig): OrtBackend {
           saved_inv_std: ortTensor(ort, 'float64', input.savedInvStd, [info.c]),
         }),
       );
-      const dx = intoBuffer(input.out?.dx, 'out.dx', outputData(name, outputs, 'dx'));
+      const dx = intoBuffer(input.out?.dx, outputData(name, outputs, 'dx'));
       if (!options.affine) return { dx };
       return { dx, dgamma: Float64Array.from(outputData(name, outputs, 'dgamma')), dbeta: Float64Array.from(outputData(name, outputs, 'dbeta')) };
     },

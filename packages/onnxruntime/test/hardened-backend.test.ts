@@ -1,4 +1,4 @@
-import { BnBackendError, BnValueError, referenceBackward, referenceTrainForward, type InferenceInput } from '@bnkit/core';
+import { BnBackendError, BnShapeError, BnValueError, referenceBackward, referenceTrainForward, type InferenceInput } from '@bnkit/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createOnnxruntimeBackend, createOrtBackend, type OrtApi, type OrtSession } from '../src/index.js';
 import { loadOnnxruntime, sessionOptions } from '../src/ort-runtime.js';
@@ -150,6 +150,14 @@ describe('engine errors are BnBackendError naming the backend, with the engine e
     expect((error as Error).cause).toBeInstanceOf(Error);
     expect((error as Error).cause).not.toBeInstanceOf(BnBackendError);
     await backend.dispose();
+  });
+
+  it('an out buffer of the wrong length is a BnShapeError before the engine runs', async () => {
+    const backend = createOrtBackend({ name: 'ort-under-test', load: async () => failingRuntime('create', new Error('never reached')), sessionOptions: {} });
+    const input = request((v) => Float32Array.from(v));
+    const error = await rejection(backend.trainForward({ ...input, out: { y: new Float32Array(5) } }));
+    expect(error).toBeInstanceOf(BnShapeError);
+    expect((error as BnShapeError).argument).toBe('out.y');
   });
 
   it('an x of an element type the backend does not compute in is a BnValueError before the engine runs', async () => {
