@@ -52,7 +52,7 @@ export interface OrtBackendConfig {
   readonly sessionOptions: OrtSessionOptions;
   /** The most sessions kept at once; default `DEFAULT_SESSION_CACHE_SIZE`. */
   readonly cacheSize?: number;
-  /** Element types x may have; default float32 and float64. */
+  /** Element types x may have (an x of another is a `BnValueError`); default float32 and float64. */
   readonly dtypes?: readonly DType[];
 }
 
@@ -90,20 +90,22 @@ function shapeKey(operation: string, dataType: GraphDataType, info: ShapeInfo): 
  * Creates a BN backend over an ONNX Runtime module; `@bnkit/onnxruntime` passes
  * `onnxruntime-node`, `@bnkit/onnxruntime-web` passes `onnxruntime-web`. Every operation,
  * layout, convention and feature of core:
- * - inference: a BatchNormalization node (opset 15) computing y = scale * (x - runningMean) + beta,
- *   with scale = gamma / sqrt(runningVar + eps) folded in float64 (ONNX's float32 epsilon
- *   attribute would round a tiny eps to 0); with `trackRunningStats: false` the training graph's y;
- * - training forward: a float64 branch of the graph computes the batch mean and biased variance
- *   and folds them into the same BatchNormalization node's mean and scale; the running
- *   statistics are then updated in float64 by core's `runningStatsAfterBatch`;
+ * - inference: x minus the running mean, then a BatchNormalization node (opset 15) computing
+ *   y = scale * (x - runningMean) + beta, with scale = gamma / sqrt(runningVar + eps) folded in
+ *   float64 (ONNX's float32 epsilon attribute would round a tiny eps to 0); with
+ *   `trackRunningStats: false` the training graph's y;
+ * - training forward: a float64 branch of the graph computes the batch mean and biased variance,
+ *   x minus the mean and the scale, which the same BatchNormalization node turns into y; the
+ *   running statistics are then updated in float64 by core's `runningStatsAfterBatch`;
  * - backward: a graph of standard operators in float64.
  *
  * Graphs compute in x's element type; y and dx take x's type (or are the caller's `out`
  * buffers, written only after the engine has finished reading x, so an `out` that overlaps x is
  * safe); per-channel outputs are float64. Inputs in shared memory are copied before they reach
  * the engine. Sessions are cached per (operation, element type, layout, shape) in an LRU cache;
- * eps is an input, never part of a graph. The dispose contract is core's `BackendLifecycle`: after `dispose()` (which releases
- * every session) each operation throws `BnBackendError` until `init()`.
+ * eps is an input, never part of a graph. The dispose contract is core's `BackendLifecycle`:
+ * after `dispose()` (which releases every session) each operation throws `BnBackendError` until
+ * `init()`.
  *
  * Errors: bad input is core's typed errors; an x of an element type outside `dtypes` is a
  * `BnValueError`; anything the engine throws is a `BnBackendError` naming the backend, with the
