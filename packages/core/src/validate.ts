@@ -45,6 +45,16 @@ export function checkArray(argument: string, value: unknown, length: number, wha
 }
 
 /**
+ * Checks that a request is an object before any field of it is read.
+ * @throws BnValueError naming `input` when it is null, undefined or not an object.
+ */
+function checkRequest(input: unknown): void {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw new BnValueError('input', 'a request object ({ x, shape, layout, ... })', describeValue(input));
+  }
+}
+
+/**
  * Checks an input array of `length` elements and returns it as a float array: a float array as
  * it is, a `number[]` converted once to the element type of `like` (Float32Array without one).
  * @throws BnValueError when it is neither, or an element of a `number[]` is not a number;
@@ -92,7 +102,8 @@ function checkRunningStats(
   const runningVar = checkData('runningVar', input.runningVar, info.c, what, x);
   for (let i = 0; i < runningVar.length; i++) {
     const v = runningVar[i] as number;
-    if (v < 0) throw new BnValueError('runningVar', 'every value >= 0', `runningVar[${i}] = ${v}`);
+    // Written so that NaN fails too: a NaN variance makes a whole channel NaN, as the ONNX exporter refuses it.
+    if (!(v >= 0)) throw new BnValueError('runningVar', 'every value >= 0 (not NaN)', `runningVar[${i}] = ${v}`);
   }
   const count = input.numBatchesTracked;
   if (count !== undefined && !(Number.isInteger(count) && (count as number) >= 0)) {
@@ -105,9 +116,10 @@ function checkRunningStats(
  * Validates an inference request and readies its arrays (see `PreparedRequest`). Running
  * statistics are required unless `trackRunningStats` is false (then the batch's own statistics
  * are used); gamma and beta default to ones and zeros.
- * @throws BnShapeError, BnValueError naming the argument, expected and given value.
+ * @throws BnShapeError, BnValueError naming the argument, expected and given value (`input` when the request is not an object).
  */
 export function prepareInference(input: InferenceInput): PreparedRequest<CheckedInferenceInput> {
+  checkRequest(input);
   const options = resolveOptions(input.options);
   const { info, x } = checkTensor(input);
   const affine = checkAffine(input, info, options, x);
@@ -121,9 +133,10 @@ export function prepareInference(input: InferenceInput): PreparedRequest<Checked
  * statistics are required when `trackRunningStats` is true (the default); gamma and beta default
  * to ones and zeros. Each channel must hold at least two values unless
  * `allowSingleValuePerChannel` is set, as in PyTorch.
- * @throws BnShapeError, BnValueError naming the argument, expected and given value.
+ * @throws BnShapeError, BnValueError naming the argument, expected and given value (`input` when the request is not an object).
  */
 export function prepareTrainForward(input: TrainForwardInput): PreparedRequest<CheckedTrainForwardInput> {
+  checkRequest(input);
   const options = resolveOptions(input.options);
   const { info, x } = checkTensor(input);
   const affine = checkAffine(input, info, options, x);
@@ -135,9 +148,10 @@ export function prepareTrainForward(input: TrainForwardInput): PreparedRequest<C
 /**
  * Validates a backward request and readies its arrays (see `PreparedRequest`): dy like x, gamma
  * when affine (default ones), and the saved mean and inverse std (length C, inverse std > 0).
- * @throws BnShapeError, BnValueError naming the argument, expected and given value.
+ * @throws BnShapeError, BnValueError naming the argument, expected and given value (`input` when the request is not an object).
  */
 export function prepareBackward(input: BackwardInput): PreparedRequest<CheckedBackwardInput> {
+  checkRequest(input);
   const options = resolveOptions(input.options);
   const { info, x } = checkTensor(input);
   const dy = checkData('dy', input.dy, info.size, `the size of x`, x);
