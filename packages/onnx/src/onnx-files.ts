@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '@bnkit/core/node';
 import { exportBatchNormModel, type BatchNormExportOptions } from './batch-norm-model.js';
 import { listBatchNormNodes, type BnNodeStatistics } from './batch-norm-nodes.js';
+import { externalDataFromFolder } from './external-data-files.js';
 import { foldBatchNorm, type FoldResult } from './fold.js';
 import { replaceBatchNormStatistics, type StatisticsUpdate } from './replace-statistics.js';
 import { parseStatsText } from './stats-json.js';
@@ -49,43 +50,12 @@ export async function exportOnnxFromStatsFile(options: ExportOnnxFileOptions): P
 }
 
 /**
- * `bnkit inspect`: the BatchNormalization nodes of a model file with their statistics.
+ * `bnkit inspect`: the BatchNormalization nodes of a model file with their statistics; external
+ * data is read from files next to the model (never outside its folder).
  * @throws BnValueError for an unreadable file; OnnxFormatError for malformed or invalid models.
  */
 export async function inspectOnnxFile(path: string): Promise<BnNodeStatistics[]> {
-  return listBatchNormNodes(new Uint8Array(await readInput(path, 'model')));
-}
-
-/** A BN node as plain JSON (`bnkit inspect --json`): arrays as number arrays, absent fields as null. */
-export interface BnNodeJson {
-  name: string;
-  index: number;
-  channels: number;
-  layout: Layout | null;
-  eps: number;
-  momentum: number | null;
-  trainingMode: boolean;
-  gamma: number[];
-  beta: number[];
-  runningMean: number[];
-  runningVar: number[];
-}
-
-/** The JSON form of `inspectOnnxFile`'s result. */
-export function batchNormNodesToJson(nodes: readonly BnNodeStatistics[]): BnNodeJson[] {
-  return nodes.map((n) => ({
-    name: n.name,
-    index: n.index,
-    channels: n.channels,
-    layout: n.layout ?? null,
-    eps: n.eps,
-    momentum: n.momentum ?? null,
-    trainingMode: n.trainingMode,
-    gamma: Array.from(n.gamma),
-    beta: Array.from(n.beta),
-    runningMean: Array.from(n.runningMean),
-    runningVar: Array.from(n.runningVar),
-  }));
+  return listBatchNormNodes(new Uint8Array(await readInput(path, 'model')), { externalData: externalDataFromFolder(path) });
 }
 
 /**

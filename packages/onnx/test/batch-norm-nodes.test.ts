@@ -59,7 +59,7 @@ describe('listBatchNormNodes', () => {
     expect(node?.name).toBe('');
   });
 
-  it('refuses statistics computed at run time', () => {
+  it('lists statistics supplied at run time as graph inputs, without values', () => {
     const bytes = encodeModel(
       {
         name: 'g',
@@ -72,7 +72,11 @@ describe('listBatchNormNodes', () => {
       },
       { opset: 15 },
     );
-    expect(() => listBatchNormNodes(bytes)).toThrow(OnnxFormatError);
-    expect(() => listBatchNormNodes(bytes)).toThrow(/"bn" scale/);
+    const [node] = listBatchNormNodes(bytes);
+    expect(node?.channels).toBe(2);
+    expect(node?.gamma).toBeUndefined();
+    expect(node?.runningVar).toBeUndefined();
+    expect(node?.sources.runningMean).toEqual({ kind: 'graph-input', tensor: 's', dataType: 'float32', unread: 'supplied at run time' });
+    expect(node?.producer).toEqual({ kind: 'graph-input', name: 'X' });
   });
 });
