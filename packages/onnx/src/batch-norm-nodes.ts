@@ -1,6 +1,6 @@
 import { CHANNELS_LAST_LAYOUTS, LAYOUTS, describeValue, toChannelsFirstPermutation, type FloatArray, type Layout } from '@bnkit/core';
 import { OnnxFormatError } from './errors.js';
-import type { ExternalDataResolver } from './external-data.js';
+import { tensorElementCount, type ExternalDataResolver } from './external-data.js';
 import { modelFromProto, parseModelProto, type ModelProto } from './model-codec.js';
 import { validateModel } from './model-validate.js';
 import type { onnx } from './proto.js';
@@ -148,7 +148,7 @@ function readStatistic(
   known: Map<string, Holder>,
   decoded: DecodedModel,
   resolve: ExternalDataResolver | undefined,
-): { source: StatisticSource; values: FloatArray | undefined } {
+): { source: StatisticSource; values: FloatArray | undefined; length?: number } {
   const holder = known.get(name);
   if (holder === undefined) {
     const input = decoded.graph.inputs.find((v) => v.name === name);
@@ -163,12 +163,14 @@ function readStatistic(
     source.kind = 'external-data';
     const location = (holder.proto.externalData ?? []).find((e) => e.key === 'location')?.value;
     if (location) source.file = location;
-    if (!resolve) return { source: { ...source, unread: 'stored in an external file; no resolver given' }, values: undefined };
+    if (!resolve) return { source: { ...source, unread: 'stored in an external file; no resolver given' }, values: undefined, length: tensorElementCount(holder.proto) };
   }
   if (!isStatisticType(holder.elemType)) throw new OnnxFormatError(label, 'a float16, float32 or float64 tensor', `${source.dataType} tensor ${describeValue(name)}`);
   if (holder.proto) return { source, values: readStatisticTensor(holder.proto, label, resolve) };
   const values = holder.decoded?.values;
   if (values instanceof Float32Array || values instanceof Float64Array) return { source, values };
+  const opaque = decoded.graph.opaqueInitializers.find((t) => t.name === name);
+  if (opaque) return { source: { ...source, unread: holder.reason ?? 'not readable' }, values: undefined, length: opaque.dims.reduce((a, b) => a * b, 1) };
   return { source: { ...source, unread: holder.reason ?? 'not readable' }, values: undefined };
 }
 
@@ -205,7 +207,7 @@ export function listBatchNormNodes(model: Uint8Array | DecodedModel, options: Li
     const beta = read(bias, 'B');
     const runningMean = read(mean, 'input_mean');
     const runningVar = read(variance, 'input_var');
-    const lengths = [gamma, beta, runningMean, runningVar].map((s) => s.values?.length);
+    const lengths = [gamma, beta, runningMean, runningVar].map((s) => s.values?.length ?? s.length);
     const declaredX = decoded.graph.inputs.find((v) => v.name === x)?.shape?.[1];
     const channels = lengths.find((n) => n !== undefined) ?? (typeof declaredX === 'number' ? declaredX : 0);
     (['scale', 'B', 'input_mean', 'input_var'] as const).forEach((role, i) => {
