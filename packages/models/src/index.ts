@@ -27,3 +27,5 @@ export {
 } from './recalibrate.js';
 export { applyRecalibration, type NodeReport, type RecalibrationReport } from './apply-statistics.js';
 export { checkPartial, mergePartials, modelDigest, PARTIAL_FORMAT, toPartial, type PartialStatistics } from './partial-statistics.js';
+export { recalibrationReportHtml } from './report-html.js';
+export { recalibrateFile, type RecalibrateFileOptions, type RecalibrateFileResult } from './recalibrate-files.js';

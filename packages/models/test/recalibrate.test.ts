@@ -2,7 +2,7 @@ import { referenceTrainForward } from '@bnkit/core';
 import { decodeModel, listBatchNormNodes } from '@bnkit/onnx';
 import { describe, expect, it } from 'vitest';
 import { applyRecalibration, calibrationDataFromBatches, computeRecalibration, type CalibrationTensor, type RecalibrationStatistics } from '../src/index.js';
-import { batchDims, buildResnetModel, calibrationBatches, EPS, RESNET_BATCH_NORMS, runOutputs, type TestStatistics } from './resnet-model.js';
+import { batchDims, buildResnetModel, calibrationBatches, EPS, RESNET_BATCH_NORMS, runOutputs, type TestStatistics } from '../src/test-models.js';
 
 const BATCHES = calibrationBatches(6);
 const data = () => calibrationDataFromBatches(BATCHES.map((b) => ({ input: { dataType: 'float32', dims: batchDims(b), data: b } as CalibrationTensor })));
@@ -92,7 +92,7 @@ describe('recalibrate --mode train on a ResNet-like model', () => {
     const stats = await computeRecalibration(model, { data: data(), mode: 'train' });
     // The test's own train-mode model: every BN written out as plain ops normalising with batch statistics.
     const trainModel = buildResnetModel({ batchStatistics: true, captureInputs: true });
-    const running = new Map<string, { runningMean: ArrayLike<number>; runningVar: ArrayLike<number>; numBatchesTracked: number }>();
+    const running = new Map<string, { runningMean: Float64Array; runningVar: Float64Array; numBatchesTracked: number }>();
     for (const batch of BATCHES) {
       const captured = await runOutputs(trainModel, batch, RESNET_BATCH_NORMS.map((bn) => bn.x));
       for (const bn of RESNET_BATCH_NORMS) {

@@ -12,7 +12,7 @@ const ONNX = '@bnkit/onnx';
 /** The functions of `@bnkit/onnx` the ONNX commands use; the package does the ONNX work and writes files atomically. */
 type OnnxTools = Pick<
   typeof import('@bnkit/onnx'),
-  'EXPORT_OPSETS' | 'exportOnnxFromStatsFile' | 'foldOnnxFile' | 'decodeModel' | 'listBatchNormNodes' | 'batchNormNodesToJson'
+  'EXPORT_OPSETS' | 'exportOnnxFromStatsFile' | 'foldOnnxFile' | 'decodeModel' | 'listBatchNormNodes' | 'batchNormNodesToJson' | 'externalDataFromFolder'
 >;
 
 async function loadOnnx(): Promise<OnnxTools> {
@@ -25,6 +25,7 @@ async function loadOnnx(): Promise<OnnxTools> {
     decodeModel: get('decodeModel'),
     listBatchNormNodes: get('listBatchNormNodes'),
     batchNormNodesToJson: get('batchNormNodesToJson'),
+    externalDataFromFolder: get('externalDataFromFolder'),
   };
 }
 
@@ -63,7 +64,8 @@ export async function runFold(input: string, out: string, context: CommandContex
 }
 
 /**
- * Prints what a model holds (opset, inputs, outputs, nodes, BN statistics), as text or JSON.
+ * Prints what a model holds (opset, inputs, outputs, nodes, BN statistics with their sources), as
+ * text or JSON. External data is read from files in the model's folder, never outside it.
  * @throws BnValueError naming `model` when the file cannot be read; the decoder's errors for a
  *   malformed model.
  */
@@ -75,7 +77,8 @@ export async function runInspect(path: string, json: boolean, context: CommandCo
   } catch (error) {
     throw new BnValueError('model', 'a readable .onnx file', `${describeValue(path)} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
   }
-  const report = inspection(path, onnx.decodeModel(bytes), onnx.batchNormNodesToJson(onnx.listBatchNormNodes(bytes)));
+  const batchNorms = onnx.listBatchNormNodes(bytes, { externalData: onnx.externalDataFromFolder(path) });
+  const report = inspection(path, onnx.decodeModel(bytes), onnx.batchNormNodesToJson(batchNorms));
   context.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : `${formatInspection(report)}\n`);
   return EXIT.ok;
 }

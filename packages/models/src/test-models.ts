@@ -1,6 +1,10 @@
+/**
+ * Test models and data shared by the tests of this package and the CLI's (`@bnkit/models/test`):
+ * a ResNet-like model built with `@bnkit/onnx`'s encoder, as PyTorch exports it with BN kept.
+ */
 import { createPrng } from '@bnkit/core';
 import { encodeModel, type OnnxGraph, type OnnxNode, type OnnxTensor, type OnnxValueInfo } from '@bnkit/onnx';
-import * as ort from 'onnxruntime-node';
+import { loadOrt } from './ort-session.js';
 
 /** The BN nodes of the test ResNet: name, input X, channels, rank of X. */
 export interface TestBatchNorm {
@@ -186,6 +190,7 @@ export function batchDims(batch: Float32Array): number[] {
 
 /** Runs a model in ONNX Runtime with optimisations off and returns the named outputs. */
 export async function runOutputs(bytes: Uint8Array, input: Float32Array, names: readonly string[]): Promise<Record<string, { data: Float32Array; dims: readonly number[] }>> {
+  const ort = await loadOrt();
   const session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'disabled' });
   try {
     const out = await session.run({ input: new ort.Tensor('float32', input, batchDims(input)) }, [...names]);
