@@ -24,6 +24,9 @@ export interface Inspection {
   batchNorms: BnNodeJson[];
 }
 
+/** Names of the element types bnkit lists without decoding (float16, external data, ...). */
+const OPAQUE_TYPES: Readonly<Record<number, string>> = { 1: 'float32', 2: 'uint8', 3: 'int8', 6: 'int32', 7: 'int64', 9: 'bool', 10: 'float16', 11: 'float64', 16: 'bfloat16' };
+
 function valueJson(value: OnnxDecodedValueInfo): ValueJson {
   return { name: value.name, dataType: value.dataType ?? null, shape: value.shape ? [...value.shape] : null };
 }
@@ -39,7 +42,10 @@ export function inspection(file: string, model: DecodedModel, batchNorms: BnNode
     inputs: model.graph.inputs.map(valueJson),
     outputs: model.graph.outputs.map(valueJson),
     nodes: model.graph.nodes.map((n) => ({ name: n.name, opType: n.opType, domain: n.domain })),
-    initializers: model.graph.initializers.map((t) => ({ name: t.name, dataType: t.dataType, dims: [...t.dims] })),
+    initializers: [
+      ...model.graph.initializers.map((t) => ({ name: t.name, dataType: t.dataType, dims: [...t.dims] })),
+      ...model.graph.opaqueInitializers.map((t) => ({ name: t.name, dataType: OPAQUE_TYPES[t.onnxDataType] ?? `element type ${t.onnxDataType}`, dims: [...t.dims] })),
+    ],
     batchNorms,
   };
 }
