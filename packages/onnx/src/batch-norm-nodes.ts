@@ -239,3 +239,19 @@ export function listBatchNormNodes(model: Uint8Array | DecodedModel, options: Li
   });
   return found;
 }
+
+/**
+ * The four statistics of a listed node as arrays, for callers that need them all before run time.
+ * @throws OnnxFormatError naming the node and the statistic when one is not known before run time
+ *   (supplied as a graph input, computed by another node, or external data read without a resolver).
+ */
+export function batchNormValues(node: BnNodeStatistics): { gamma: FloatArray; beta: FloatArray; runningMean: FloatArray; runningVar: FloatArray } {
+  const roles = [['gamma', 'scale'], ['beta', 'B'], ['runningMean', 'input_mean'], ['runningVar', 'input_var']] as const;
+  for (const [field, role] of roles) {
+    if (node[field] === undefined) {
+      const source = node.sources[field];
+      throw new OnnxFormatError(`node ${describeValue(node.name || `#${node.index}`)} ${role}`, 'values stored in the model', `${describeValue(source.tensor)}: ${source.kind}, ${source.unread ?? 'not read'}`);
+    }
+  }
+  return { gamma: node.gamma as FloatArray, beta: node.beta as FloatArray, runningMean: node.runningMean as FloatArray, runningVar: node.runningVar as FloatArray };
+}

@@ -21,6 +21,7 @@ export { findModelProblems, validateModel } from './model-validate.js';
 export { checkStatistics, type BnStatistics } from './statistics.js';
 export { buildBatchNormGraph, exportBatchNormModel, EXPORT_OPSETS, type BatchNormExportOptions } from './batch-norm-model.js';
 export {
+  batchNormValues,
   listBatchNormNodes,
   type BnNodeStatistics,
   type InputProducer,
