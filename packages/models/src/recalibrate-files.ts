@@ -1,6 +1,7 @@
 import { BnValueError, describeValue } from '@bnkit/core';
 import { writeFileAtomic } from '@bnkit/core/node';
-import { externalDataFromFolder, parseModelProto } from '@bnkit/onnx';
+import { parseModelProto } from '@bnkit/onnx';
+import { externalDataFromFolder } from '@bnkit/onnx/node';
 import { readFile } from 'node:fs/promises';
 import { applyRecalibration, type RecalibrationReport } from './apply-statistics.js';
 import { calibrationDataFromFolder } from './calibration-folder.js';

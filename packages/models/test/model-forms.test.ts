@@ -93,7 +93,7 @@ describe('models whose BN statistics come in every form', () => {
 
   it('captures every BN node\'s input and output in one run (graph inputs fed for run-time statistics)', async () => {
     const ort = await loadOrt();
-    const { externalDataFromFolder } = await import('@bnkit/onnx');
+    const { externalDataFromFolder } = await import('@bnkit/onnx/node');
     const model = new Uint8Array(await readFile(join(dir, 'model.onnx')));
     const capture = await createBatchNormCapture(model, { externalData: externalDataFromFolder(join(dir, 'model.onnx')) });
     try {

@@ -31,7 +31,6 @@ export {
 } from './batch-norm-nodes.js';
 export { batchNormNodesToJson, type BnNodeJson } from './batch-norm-json.js';
 export { externalDataReference, isExternalTensor, readExternalBytes, type ExternalDataReference, type ExternalDataResolver } from './external-data.js';
-export { externalDataFromFolder } from './external-data-files.js';
 export { elementTypeName, readStatisticTensor } from './statistic-values.js';
 export { replaceBatchNormStatistics, type StatisticsUpdate } from './replace-statistics.js';
 export { foldBatchNorm, type FoldedNode, type FoldResult, type SkippedNode } from './fold.js';

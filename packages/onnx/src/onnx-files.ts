@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '@bnkit/core/node';
 import { exportBatchNormModel, type BatchNormExportOptions } from './batch-norm-model.js';
 import { listBatchNormNodes, type BnNodeStatistics } from './batch-norm-nodes.js';
-import { externalDataFromFolder } from './external-data-files.js';
+import { externalDataFromFolder } from './node/external-data-files.js';
 import { foldBatchNorm, type FoldResult } from './fold.js';
 import { replaceBatchNormStatistics, type StatisticsUpdate } from './replace-statistics.js';
 import { parseStatsText } from './stats-json.js';

@@ -2,7 +2,8 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeModel, externalDataFromFolder, float16Bits, float16Value, listBatchNormNodes, onnxSchema, parseModelProto, replaceBatchNormStatistics } from '../src/index.js';
+import { externalDataFromFolder } from '../src/node/index.js';
+import { encodeModel, float16Bits, float16Value, listBatchNormNodes, onnxSchema, parseModelProto, replaceBatchNormStatistics } from '../src/index.js';
 
 type TensorProto = InstanceType<typeof onnxSchema.TensorProto>;
 

@@ -8,15 +8,17 @@ import { EXIT, UsageError } from '../usage-error.js';
 import type { CommandContext } from './context.js';
 
 const ONNX = '@bnkit/onnx';
+const ONNX_NODE = '@bnkit/onnx/node';
 
 /** The functions of `@bnkit/onnx` the ONNX commands use; the package does the ONNX work and writes files atomically. */
 type OnnxTools = Pick<
   typeof import('@bnkit/onnx'),
-  'EXPORT_OPSETS' | 'exportOnnxFromStatsFile' | 'foldOnnxFile' | 'decodeModel' | 'listBatchNormNodes' | 'batchNormNodesToJson' | 'externalDataFromFolder'
->;
+  'EXPORT_OPSETS' | 'exportOnnxFromStatsFile' | 'foldOnnxFile' | 'decodeModel' | 'listBatchNormNodes' | 'batchNormNodesToJson'
+> &
+  Pick<typeof import('@bnkit/onnx/node'), 'externalDataFromFolder'>;
 
 async function loadOnnx(): Promise<OnnxTools> {
-  const module = await importPackage(ONNX);
+  const [module, files] = await Promise.all([importPackage(ONNX), importPackage(ONNX_NODE)]);
   const get = <K extends keyof OnnxTools>(name: K): OnnxTools[K] => requireExport<OnnxTools[K]>(module, ONNX, name);
   return {
     EXPORT_OPSETS: requireExport<OnnxTools['EXPORT_OPSETS']>(module, ONNX, 'EXPORT_OPSETS', 'object'),
@@ -25,7 +27,7 @@ async function loadOnnx(): Promise<OnnxTools> {
     decodeModel: get('decodeModel'),
     listBatchNormNodes: get('listBatchNormNodes'),
     batchNormNodesToJson: get('batchNormNodesToJson'),
-    externalDataFromFolder: get('externalDataFromFolder'),
+    externalDataFromFolder: requireExport<OnnxTools['externalDataFromFolder']>(files, ONNX_NODE, 'externalDataFromFolder'),
   };
 }
 

@@ -1,7 +1,7 @@
 import { BnValueError, describeValue } from '@bnkit/core';
 import { readFileSync, realpathSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
-import type { ExternalDataResolver } from './external-data.js';
+import type { ExternalDataResolver } from '../external-data.js';
 
 function inside(folder: string, path: string): boolean {
   const rel = relative(folder, path);

@@ -1,0 +1,1 @@
+export { externalDataFromFolder } from './external-data-files.js';
