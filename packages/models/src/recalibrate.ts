@@ -156,6 +156,7 @@ export async function computeRecalibration(bytes: Uint8Array, options: Recalibra
   const shard = options.shard;
   const used = Array.from({ length: options.data.batches }, (_, i) => i).filter((i) => !shard || i % shard.count === shard.index);
   const base = { mode, batches: used.length, totalBatches: options.data.batches, modelNodes: analysis.nodes.length };
+  if (sites.length === 0) return { ...base, passes: 0, nodeExecutions: 0, nodes: [], ...(mode === 'train' ? { sums: [] } : {}) };
   if (mode === 'train') return { ...base, ...(await trainPass(prepared, inputs, used, options)) };
   return { ...base, ...(await evalPasses(prepared, inputs, used, options)) };
 }

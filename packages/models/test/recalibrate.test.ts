@@ -122,6 +122,17 @@ describe('recalibrate --mode train on a ResNet-like model', () => {
   });
 });
 
+it('leaves a model without BN nodes as it is, running nothing', async () => {
+  const { encodeModel } = await import('@bnkit/onnx');
+  const model = encodeModel(
+    { name: 'relu', nodes: [{ opType: 'Relu', inputs: ['input'], outputs: ['out'] }], inputs: [{ name: 'input', dataType: 'float32', shape: ['N', 3, 8, 8] }], outputs: [{ name: 'out', dataType: 'float32', shape: ['N', 3, 8, 8] }] },
+    { opset: 15 },
+  );
+  const stats = await computeRecalibration(model, { data: data(), mode: 'eval' });
+  expect(stats).toMatchObject({ passes: 0, nodes: [] });
+  expect(applyRecalibration(model, stats).bytes).toBe(model);
+});
+
 describe('a model whose answer is known by construction: the first BN reads the graph input', () => {
   // Channel c of the input holds the values of batch b; the first BN's statistics are those of the data itself.
   const expectedEval = population(BATCHES.map((b) => ({ data: b, dims: batchDims(b) })));
