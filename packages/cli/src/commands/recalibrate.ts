@@ -64,19 +64,18 @@ export function parseRecalibrateOptions(model: string, raw: RawRecalibrateOption
 /** Progress on stderr: a bar with batches done and time left on a terminal; plain lines otherwise. */
 function progressReporter(stream: NodeJS.WriteStream): { update(p: RecalibrationProgress): void; stop(): void } {
   if (stream.isTTY) {
+    // One bar over every pass, so that the time left is the whole run's.
     const bar = new cliProgress.SingleBar(
-      { stream, format: 'pass {pass}/{passes} {bar} {value}/{total} batches | {eta_formatted} left', hideCursor: true, clearOnComplete: true, etaBuffer: 20 },
+      { stream, format: 'pass {pass}/{passes} {bar} {done}/{batches} batches | {eta_formatted} left', hideCursor: true, clearOnComplete: true, etaBuffer: 20 },
       cliProgress.Presets.shades_classic,
     );
-    let pass = 0;
+    let started = false;
     return {
       update(p) {
-        if (p.pass !== pass) {
-          if (pass !== 0) bar.stop();
-          bar.start(p.total, 0, { pass: p.pass, passes: p.passes });
-          pass = p.pass;
-        }
-        bar.update(p.done, { pass: p.pass, passes: p.passes });
+        const payload = { pass: p.pass, passes: p.passes, done: p.done, batches: p.total };
+        if (!started) bar.start(p.passes * p.total, 0, payload);
+        started = true;
+        bar.update((p.pass - 1) * p.total + p.done, payload);
       },
       stop: () => bar.stop(),
     };
