@@ -46,13 +46,11 @@ export interface RecalibrationReport {
   nodes: NodeReport[];
 }
 
-function whyNotWritable(node: BnNodeStatistics, uses: ReadonlyMap<string, number>, names: ReadonlyMap<string, number>): string | undefined {
+function whyNotWritable(node: BnNodeStatistics, uses: ReadonlyMap<string, number>): string | undefined {
   const kinds = [node.sources.runningMean.kind, node.sources.runningVar.kind];
   if (kinds.includes('graph-input')) return 'statistics supplied at run time (graph inputs): feed these values instead';
   if (kinds.includes('computed')) return 'statistics computed at run time by other nodes';
   if (kinds.includes('constant-node')) return 'statistics held by Constant nodes (bnkit rewrites initializers only)';
-  if (node.name === '') return 'the node has no name to address it by';
-  if ((names.get(node.name) ?? 0) > 1) return `the node's name is shared by ${names.get(node.name)} BN nodes`;
   for (const tensor of [node.inputNames.mean, node.inputNames.variance]) {
     if ((uses.get(tensor) ?? 0) > 1) return `initializer ${JSON.stringify(tensor)} is also read by other nodes`;
   }
@@ -71,15 +69,14 @@ const list = (values: ArrayLike<number> | undefined): number[] | null => (values
 export function applyRecalibration(bytes: Uint8Array, statistics: RecalibrationStatistics, externalData?: ExternalDataResolver): { bytes: Uint8Array; report: RecalibrationReport } {
   const listed = new Map(listBatchNormNodes(bytes, externalData ? { externalData } : {}).map((n) => [n.index, n]));
   const uses = new Map<string, number>();
-  const names = new Map<string, number>();
-  for (const n of listed.values()) names.set(n.name, (names.get(n.name) ?? 0) + 1);
   // Uses over every node (not only BN nodes) decide whether an initializer is the node's own.
   for (const node of parseModelProto(bytes, 'model').graph?.node ?? []) for (const name of node.input ?? []) uses.set(name, (uses.get(name) ?? 0) + 1);
   const updates: StatisticsUpdate[] = [];
   const nodes: NodeReport[] = statistics.nodes.map(({ site, mean, variance }) => {
     const node = listed.get(site.index);
-    const reason = node ? whyNotWritable(node, uses, names) : 'not found in the model';
-    if (node && reason === undefined) updates.push({ node: node.name, runningMean: mean, runningVar: variance });
+    const reason = node ? whyNotWritable(node, uses) : 'not found in the model';
+    // Found by index: unnamed nodes and shared names are written too.
+    if (node && reason === undefined) updates.push({ node: node.name, index: node.index, runningMean: mean, runningVar: variance });
     const eps = node?.eps ?? 0;
     const oldMean = node?.runningMean;
     const oldVariance = node?.runningVar;

@@ -19,6 +19,11 @@ const TENSOR_NAME = 8;
  */
 export interface StatisticsUpdate {
   node: string;
+  /**
+   * The node's index in the graph's node list, for nodes without a unique name: when given, the
+   * node is found by it and `node` must be its name ('' for an unnamed node). Not with `eps`.
+   */
+  index?: number;
   gamma?: ArrayLike<number>;
   beta?: ArrayLike<number>;
   runningMean?: ArrayLike<number>;
@@ -91,6 +96,15 @@ function findNode(nodes: readonly BnNodeStatistics[], name: string, argument: st
   throw new BnValueError(argument, 'a name only one BatchNormalization node has', `${describeValue(name)}, shared by ${matches.length} nodes`);
 }
 
+function findNodeAt(nodes: readonly BnNodeStatistics[], update: StatisticsUpdate, argument: string): BnNodeStatistics {
+  const node = nodes.find((n) => n.index === update.index);
+  if (node === undefined || node.name !== update.node) {
+    const indices = nodes.map((n) => n.index).join(', ') || 'none';
+    throw new BnValueError(argument, `the index of a BatchNormalization node named ${describeValue(update.node)} (BN nodes at ${indices})`, describeValue(update.index));
+  }
+  return node;
+}
+
 /**
  * Replaces the statistics (scale, B, input_mean, input_var initializers, and optionally the
  * epsilon attribute) of named BatchNormalization nodes, keeping every other byte of the model
@@ -114,7 +128,7 @@ export function replaceBatchNormStatistics(bytes: Uint8Array, updates: readonly 
   const tensors = new Map<string, ArrayLike<number>>();
   const epsilons = new Map<string, number>();
   updates.forEach((update, i) => {
-    const node = findNode(nodes, update.node, `updates[${i}].node`);
+    const node = update.index === undefined ? findNode(nodes, update.node, `updates[${i}].node`) : findNodeAt(nodes, update, `updates[${i}].index`);
     for (const [field, role] of ROLES) {
       const values = update[field];
       if (values === undefined) continue;
@@ -130,6 +144,7 @@ export function replaceBatchNormStatistics(bytes: Uint8Array, updates: readonly 
       tensors.set(initializer, values);
     }
     if (update.eps !== undefined) {
+      if (update.index !== undefined) throw new BnValueError(`updates[${i}].eps`, 'no eps with an update found by index (epsilon is written by node name)', describeValue(update.eps));
       if (typeof update.eps !== 'number' || !Number.isFinite(update.eps) || update.eps < 0) {
         throw new BnValueError(`updates[${i}].eps`, 'a finite number >= 0', describeValue(update.eps));
       }

@@ -151,3 +151,29 @@ describe('float16', () => {
     expect(Number.isNaN(float16Value(float16Bits(Number.NaN)))).toBe(true);
   });
 });
+
+describe('replaceBatchNormStatistics by index', () => {
+  it('writes unnamed nodes, found by their position, and refuses an index that is not the named node', () => {
+    const init = (name: string, values: number[]) => ({ name, dataType: 'float32' as const, dims: [2], values });
+    const bytes = encodeModel(
+      {
+        name: 'unnamed',
+        nodes: [
+          { opType: 'BatchNormalization', inputs: ['x', 'g', 'b', 'm1', 'v1'], outputs: ['y1'] },
+          { opType: 'BatchNormalization', inputs: ['y1', 'g', 'b', 'm2', 'v2'], outputs: ['y2'] },
+        ],
+        inputs: [{ name: 'x', dataType: 'float32', shape: ['N', 2] }],
+        outputs: [{ name: 'y2', dataType: 'float32', shape: ['N', 2] }],
+        initializers: [init('g', [1, 1]), init('b', [0, 0]), init('m1', [0, 0]), init('v1', [1, 1]), init('m2', [0, 0]), init('v2', [1, 1])],
+      },
+      { opset: 15 },
+    );
+    const out = replaceBatchNormStatistics(bytes, [{ node: '', index: 1, runningMean: [3, 4], runningVar: [5, 6] }]);
+    const [first, second] = listBatchNormNodes(out);
+    expect(Array.from(first?.runningMean ?? [])).toEqual([0, 0]);
+    expect(Array.from(second?.runningMean ?? [])).toEqual([3, 4]);
+    expect(Array.from(second?.runningVar ?? [])).toEqual([5, 6]);
+    expect(() => replaceBatchNormStatistics(bytes, [{ node: 'bn', index: 1, runningMean: [3, 4] }])).toThrow(/updates\[0\]\.index: expected the index of a BatchNormalization node named "bn"/);
+    expect(() => replaceBatchNormStatistics(bytes, [{ node: '', index: 2, runningMean: [3, 4] }])).toThrow(/BN nodes at 0, 1/);
+  });
+});
