@@ -4,6 +4,7 @@ import { OnnxFormatError } from './errors.js';
 import { decodeModel } from './model-codec.js';
 import { float16Bits } from './float16.js';
 import { onnx } from './proto.js';
+import { checkStorableArray, checkStorableAttribute } from './storable.js';
 import { readStringField, spliceMessage } from './wire-splice.js';
 
 /** Field numbers of the ONNX schema that the splice walks. */
@@ -115,7 +116,9 @@ function findNodeAt(nodes: readonly BnNodeStatistics[], update: StatisticsUpdate
  * Doc strings, metadata, other nodes, other initializers and unknown fields are untouched.
  * @throws OnnxFormatError for malformed bytes, an invalid model, or a statistic that is not an
  *   initializer of its own (a Constant node's output, or an initializer other nodes also read);
- *   BnValueError for an unknown node name, non-finite values, a negative variance or eps;
+ *   BnValueError for an unknown node name, non-finite values, a negative variance or eps, or a
+ *   value the stored element type (float32 for eps) turns into Infinity or 0, naming the field
+ *   and index;
  *   BnShapeError for arrays whose length is not the node's C.
  */
 export function replaceBatchNormStatistics(bytes: Uint8Array, updates: readonly StatisticsUpdate[]): Uint8Array {
@@ -134,6 +137,8 @@ export function replaceBatchNormStatistics(bytes: Uint8Array, updates: readonly 
       if (values === undefined) continue;
       const argument = `updates[${i}].${field}`;
       checkValues(argument, values, node.channels, field === 'runningVar');
+      const stored = node.sources[field].dataType;
+      checkStorableArray(argument, values, stored === 'float16' || stored === 'float64' ? stored : 'float32');
       const initializer = node.inputNames[role];
       if (!initializerNames.has(initializer)) {
         throw new OnnxFormatError(argument, `an initializer holding node ${describeValue(update.node)}'s ${role}`, `${describeValue(initializer)} is not an initializer`);
@@ -148,6 +153,7 @@ export function replaceBatchNormStatistics(bytes: Uint8Array, updates: readonly 
       if (typeof update.eps !== 'number' || !Number.isFinite(update.eps) || update.eps < 0) {
         throw new BnValueError(`updates[${i}].eps`, 'a finite number >= 0', describeValue(update.eps));
       }
+      checkStorableAttribute(`updates[${i}].eps`, update.eps);
       epsilons.set(update.node, update.eps);
     }
   });
