@@ -70,3 +70,21 @@ describe('bnkit recalibrate on a ResNet-like model exported as PyTorch does (ops
     expect(run.stdout).toMatch(/\/fc_bn\/BatchNormalization\s+22\s+Gemm\s+initializer float32\s+10/);
   });
 });
+
+describe('bnkit recalibrate output checks', () => {
+  it('refuses a report path in a missing folder before any work, and a report that would overwrite the model', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'bnkit-recalibrate-paths-'));
+    try {
+      await writeFile(join(dir, 'm.onnx'), buildResnetModel());
+      await mkdir(join(dir, 'calib'));
+      const missing = await runBnkit(['recalibrate', join(dir, 'm.onnx'), '--data', join(dir, 'calib'), '--out', join(dir, 'o.onnx'), '--html', join(dir, 'no', 'r.html')]);
+      expect(missing.code).toBe(2);
+      expect(missing.stderr).toContain('--html');
+      const clobber = await runBnkit(['recalibrate', join(dir, 'm.onnx'), '--data', join(dir, 'calib'), '--out', join(dir, 'o.onnx'), '--json', join(dir, 'm.onnx')]);
+      expect(clobber.code).toBe(2);
+      expect(clobber.stderr).toContain('--json');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

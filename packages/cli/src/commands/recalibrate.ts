@@ -7,6 +7,7 @@ import { importPackage, requireExport } from '../load-package.js';
 import { formatTable } from '../text-table.js';
 import { EXIT, UsageError } from '../usage-error.js';
 import type { CommandContext } from './context.js';
+import { checkDirectoryOption, checkNotInput, checkOutputOptions } from './shared-options.js';
 
 const MODELS = '@bnkit/models';
 
@@ -149,6 +150,12 @@ export function formatRecalibrationReport(report: RecalibrationReport): string {
  * @throws UsageError for a bad command line; the errors of `recalibrateFile`.
  */
 export async function runRecalibrate(options: RecalibrateFileOptions, context: CommandContext): Promise<number> {
+  // --out may be the model itself (it is read first and replaced atomically); the reports may not.
+  await checkOutputOptions({ '--out': options.out, '--json': options.json, '--html': options.html, '--partial': options.partial });
+  for (const [option, path] of [['--json', options.json], ['--html', options.html], ['--partial', options.partial]] as const) {
+    if (path !== undefined && path !== '-') await checkNotInput(option, path, 'MODEL', options.model);
+  }
+  if (options.data !== undefined) await checkDirectoryOption('--data', [options.data]);
   const module = await importPackage(MODELS);
   const recalibrateFile = requireExport<typeof import('@bnkit/models').recalibrateFile>(module, MODELS, 'recalibrateFile');
   const progress = progressReporter(context.stderr);
