@@ -1,6 +1,6 @@
 import { BnValueError, describeValue } from '@bnkit/core';
 import { listBatchNormNodes, parseModelProto, type BnNodeStatistics, type ExternalDataResolver, type ModelProto } from '@bnkit/onnx';
-import { calibrationElemType, checkCalibrationData, type CalibrationData, type DeclaredInput } from './calibration-data.js';
+import { checkCalibrationData, type CalibrationData, type DeclaredInput } from './calibration-data.js';
 import { analyseGraph, frontierAfterPass, planCompute, type BatchNormSite, type GraphAnalysis } from './graph-analysis.js';
 import { inlineExternalData } from './inline-external-data.js';
 import { createRunSession, loadOrt, type OrtTensor, type RunSessionOptions } from './ort-session.js';

@@ -1,3 +1,4 @@
+import { BnValueError } from '@bnkit/core';
 import { float16Bits, onnxSchema as onnx, type ModelProto } from '@bnkit/onnx';
 import type { BatchNormSite, GraphNode } from './graph-analysis.js';
 
@@ -125,10 +126,11 @@ export function defaultOpset(model: ModelProto): number {
  * the initializers they read, `spec.inputs` as graph inputs and `spec.outputs` as graph
  * outputs (declared without a type, which ONNX Runtime infers). Opset imports, IR version and
  * functions are kept. `model` is not modified.
+ * @throws BnValueError when the model has no graph.
  */
 export function buildRunModel(model: ModelProto, spec: RunModelSpec): Uint8Array {
   const graph = model.graph;
-  if (!graph) throw new Error('buildRunModel: model without graph');
+  if (!graph) throw new BnValueError('model', 'a ModelProto with a graph', 'no graph');
   const opset = defaultOpset(model);
   const originals = graph.node as NodeProto[];
   const extraInitializers: TensorProto[] = [];
