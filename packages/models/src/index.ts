@@ -44,3 +44,4 @@ export {
   type NodeComparison,
   type WorstNode,
 } from './compare.js';
+export { comparisonReportHtml } from './compare-html.js';
