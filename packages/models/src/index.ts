@@ -45,3 +45,4 @@ export {
   type WorstNode,
 } from './compare.js';
 export { comparisonReportHtml } from './compare-html.js';
+export { compareFile, type CompareFileOptions } from './compare-files.js';

@@ -77,13 +77,9 @@ export async function runFold(input: string, out: string, context: CommandContex
 }
 
 /**
-<<<<<<< HEAD
- * Prints what a model holds (opset, inputs, outputs, nodes, BN statistics with their sources), as
- * text or JSON. External data is read from files in the model's folder, never outside it.
-=======
- * Prints what a model holds (opset, inputs, outputs, nodes, BN statistics) as text, and writes it
- * as JSON to `json` when given (`-`: standard output, the text then going to standard error).
->>>>>>> main
+ * Prints what a model holds (opset, inputs, outputs, nodes, BN statistics with their sources) as
+ * text, and writes it as JSON to `json` when given (`-`: standard output, the text then going to
+ * standard error). External data is read from files in the model's folder, never outside it.
  * @throws BnValueError naming `model` when the file cannot be read; the decoder's errors for a
  *   malformed model.
  */
@@ -95,15 +91,10 @@ export async function runInspect(path: string, json: string | undefined, context
   } catch (error) {
     throw new BnValueError('model', 'a readable .onnx file', `${describeValue(path)} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
   }
-<<<<<<< HEAD
   const batchNorms = onnx.listBatchNormNodes(bytes, { externalData: onnx.externalDataFromFolder(path) });
   const report = inspection(path, onnx.decodeModel(bytes), onnx.batchNormNodesToJson(batchNorms));
-  context.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : `${formatInspection(report)}\n`);
-=======
-  const report = inspection(path, onnx.decodeModel(bytes), onnx.batchNormNodesToJson(onnx.listBatchNormNodes(bytes)));
   reportContext(context, json).stdout.write(`${formatInspection(report)}\n`);
   if (json !== undefined) await writeJsonOutput(json, report, context);
->>>>>>> main
   return EXIT.ok;
 }
 
