@@ -1,4 +1,4 @@
-import { BnValueError, createPrng, describeValue, type FloatArray } from '@bnkit/core';
+import { BnBackendError, BnValueError, createPrng, describeValue, type FloatArray } from '@bnkit/core';
 import { listBatchNormNodes, onnxSchema, parseModelProto, type BnNodeStatistics, type ExternalDataResolver } from '@bnkit/onnx';
 import { float16ToFloat32 } from 'npyjs';
 import { checkCalibrationData, type CalibrationData, type CalibrationTensor, type DeclaredInput } from './calibration-data.js';
@@ -175,7 +175,9 @@ export async function captureFromModel(bytes: Uint8Array, options: CaptureFromMo
   // A model without BN nodes has nothing to capture (and a capture model without outputs would not load).
   const capture = listed.length > 0 ? await createBatchNormCapture(runnable, options.session ? { session: options.session } : {}) : undefined;
   const unfused = await createRunSession(runnable, options.session);
-  const fused = await ort.InferenceSession.create(runnable, { graphOptimizationLevel: 'all', logSeverityLevel: 3 });
+  const fused = await ort.InferenceSession.create(runnable, { graphOptimizationLevel: 'all', logSeverityLevel: 3 }).catch((error: unknown) => {
+    throw new BnBackendError('onnxruntime-node', 'a model ONNX Runtime can load with its optimisations on', (error as Error).message.split('\n')[0] ?? String(error));
+  });
   const feedsOf = async (i: number): Promise<Record<string, OrtTensor>> => {
     const batch = data ? await data.read(i) : (random[i] as Record<string, CalibrationTensor>);
     const feeds: Record<string, OrtTensor> = {};
