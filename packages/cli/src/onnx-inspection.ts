@@ -120,6 +120,7 @@ export function formatInspection(report: Inspection): string {
     table,
     '',
     'position: index in the graph\'s node list (a topological order). Statistics are shown as min .. max ("run time": supplied',
-    'as graph inputs or computed by other nodes); add --json FILE (or --json - for standard output) for every value and the source of each statistic.',
+    'as graph inputs or computed by other nodes); add --json FILE (or --json - for standard output) for every value and the',
+    'source of each statistic.',
   ].join('\n');
 }

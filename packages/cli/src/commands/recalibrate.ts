@@ -7,6 +7,7 @@ import { importPackage, requireExport } from '../load-package.js';
 import { formatTable } from '../text-table.js';
 import { EXIT, UsageError } from '../usage-error.js';
 import type { CommandContext } from './context.js';
+import { addJsonOption, reportContext, STANDARD_OUTPUT, writeJsonOutput } from '../json-output.js';
 import { checkDirectoryOption, checkNotInput, checkOutputOptions } from './shared-options.js';
 
 const MODELS = '@bnkit/models';
@@ -153,47 +154,45 @@ export async function runRecalibrate(options: RecalibrateFileOptions, context: C
   // --out may be the model itself (it is read first and replaced atomically); the reports may not.
   await checkOutputOptions({ '--out': options.out, '--json': options.json, '--html': options.html, '--partial': options.partial });
   for (const [option, path] of [['--json', options.json], ['--html', options.html], ['--partial', options.partial]] as const) {
-    if (path !== undefined && path !== '-') await checkNotInput(option, path, 'MODEL', options.model);
+    if (path !== undefined && path !== STANDARD_OUTPUT) await checkNotInput(option, path, 'MODEL', options.model);
   }
   if (options.data !== undefined) await checkDirectoryOption('--data', [options.data]);
   const module = await importPackage(MODELS);
   const recalibrateFile = requireExport<typeof import('@bnkit/models').recalibrateFile>(module, MODELS, 'recalibrateFile');
+  const { json, ...fileOptions } = options;
   const progress = progressReporter(context.stderr);
   let result: Awaited<ReturnType<typeof recalibrateFile>>;
   try {
-    result = await recalibrateFile({ ...options, onProgress: (p) => progress.update(p) });
+    result = await recalibrateFile({ ...fileOptions, onProgress: (p) => progress.update(p) });
   } finally {
     progress.stop();
   }
+  const out = reportContext(context, json).stdout;
   if (result.partial) {
-    context.stdout.write(`Wrote ${options.partial}: shard ${result.partial.shard.index}/${result.partial.shard.count}, ${result.partial.batches} of ${result.partial.totalBatches} batches, ${result.partial.nodes.length} BN nodes\n`);
+    out.write(`Wrote ${options.partial}: shard ${result.partial.shard.index}/${result.partial.shard.count}, ${result.partial.batches} of ${result.partial.totalBatches} batches, ${result.partial.nodes.length} BN nodes\n`);
     return EXIT.ok;
   }
   const report = result.report as RecalibrationReport;
-  if (options.json === '-') {
-    context.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-    return EXIT.ok;
-  }
-  context.stdout.write(`${formatRecalibrationReport(report)}\n`);
-  context.stdout.write(`Wrote ${options.out}: ${report.written} of ${report.nodes.length} BN nodes recalibrated${report.notWritten > 0 ? `, ${report.notWritten} not written (see above)` : ''}\n`);
+  out.write(`${formatRecalibrationReport(report)}\n`);
+  out.write(`Wrote ${options.out}: ${report.written} of ${report.nodes.length} BN nodes recalibrated${report.notWritten > 0 ? `, ${report.notWritten} not written (see above)` : ''}\n`);
+  if (json !== undefined) await writeJsonOutput(json, report, context);
   return EXIT.ok;
 }
 
 /** Adds `bnkit recalibrate` to the program. */
 export function registerRecalibrateCommand(program: Command, context: CommandContext): void {
-  program
+  const command = program
     .command('recalibrate')
     .description('recompute the BN statistics of an ONNX model from calibration data')
     .argument('<model>', 'the .onnx model to read')
     .option('--data <dir>', 'calibration batches: .npy or .pb files in name order (one sub-folder per input for several inputs)')
     .option('--out <file>', 'the recalibrated .onnx model to write')
     .addOption(new Option('--mode <mode>', 'train: average of batch statistics (update_bn); eval: population statistics node by node (AdaBN)').choices(['train', 'eval']).default('train'))
-    .option('--json <file>', "write the report as JSON to a file ('-': print it instead of the table)")
     .option('--html <file>', 'write the report as an HTML page')
     .option('--shard <K/N>', 'compute only shard K of N (0-based; batch i belongs to shard i mod N), train mode')
     .option('--partial <file>', "with --shard: where to write the shard's partial statistics")
-    .option('--merge <files...>', 'merge the partial files of every shard instead of reading data')
-    .action(async (model: string, raw: RawRecalibrateOptions) => {
-      context.exitCode = await runRecalibrate(parseRecalibrateOptions(model, raw), context);
-    });
+    .option('--merge <files...>', 'merge the partial files of every shard instead of reading data');
+  addJsonOption(command, 'the report (per node: old and new mean and variance, mean shift)').action(async (model: string, raw: RawRecalibrateOptions) => {
+    context.exitCode = await runRecalibrate(parseRecalibrateOptions(model, raw), context);
+  });
 }
