@@ -202,6 +202,7 @@ describe('compareBatchNormNodes on the ResNet-like model', () => {
       expect(replayed.origin).toEqual({ kind: 'saved', from: join(dir, 'capture') });
       expect({ ...replayed, origin: saved.origin }).toEqual(saved);
       await expect(compareCapture(source, { save: join(dir, 'capture') })).rejects.toThrow(/--save.*empty or absent folder/);
+      await expect(loadCapture(dir)).rejects.toThrow(/--load.*manifest\.json/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
