@@ -1,27 +1,3 @@
-export { compareArrays, emptyComparison, mergeComparison, type Comparison } from './compare.js';
-export { missingCapability, requiredFeatures } from './capabilities.js';
-export { effectiveTolerances, findExpectedFailure, idMatches } from './expectations.js';
+export * from './browser.js';
 export { listVectorFiles, loadVectorFile, loadVectors, VECTORS_DIR } from './load-vectors.js';
-export { runCaseOperation, type OperationOutcome } from './run-case.js';
-export {
-  CASE_STATUSES,
-  describeResult,
-  evaluateCase,
-  runConformance,
-  type CaseResult,
-  type CaseStatus,
-  type ConformanceOptions,
-  type ConformanceReport,
-} from './conformance.js';
-export {
-  checkProperties,
-  describePropertyFailure,
-  propertyCaseArbitrary,
-  propertyRecipe,
-  propertyUnsupported,
-  type PropertyCase,
-  type PropertyOptions,
-  type PropertyReport,
-  type PropertyResult,
-} from './properties.js';
 export { renderVectors, writeVectors } from './write-vectors.js';

@@ -23,7 +23,7 @@ import {
 } from '@bnkit/core';
 import { autodiffBackwardOnView } from './autodiff-backward.js';
 import { closedFormBackwardOnView } from './backward.js';
-import { batchMeans } from './batch-mean.js';
+import { batchMeans, readAndDispose } from './batch-mean.js';
 import { channelView, type ChannelView } from './channel-view.js';
 import { TFJS_KINDS, loadTfjsBackend, runOnTfjsBackend, type TfjsKind } from './engine.js';
 import { inferenceOnView, trainForwardOnView, type AffineTensors } from './normalize.js';
@@ -72,19 +72,6 @@ function deliver(values: Float32Array, out: FloatArray | undefined): FloatArray 
   if (!out) return values;
   out.set(values);
   return out;
-}
-
-/** Runs `work` in a tfjs scope that frees every tensor it made; for work that returns plain arrays. */
-function tidyRead<T>(work: () => T): T {
-  let result: { value: T } | undefined;
-  tf.tidy(() => {
-    result = { value: work() };
-  });
-  return (result as { value: T }).value;
-}
-
-function readFloat32(tensor: tf.Tensor): Float32Array {
-  return tensor.dataSync() as Float32Array;
 }
 
 /**
@@ -154,11 +141,11 @@ export function createTfjsBackend(kind: TfjsKind, settings: TfjsBackendSettings 
       checkOut('out.y', input.out?.y, info.size);
       await ready('inference');
       const view = channelView(info);
-      const y = await runOnTfjsBackend(kind, () =>
-        tidyRead(() => {
+      const y = await runOnTfjsBackend(kind, async () => {
+        const result = tf.tidy(() => {
           const xv = tf.tensor(x, [...view.shape], 'float32');
           const affine = affineTensors(input, options, view);
-          const result = options.trackRunningStats
+          return options.trackRunningStats
             ? inferenceOnView(
                 xv,
                 view,
@@ -168,9 +155,10 @@ export function createTfjsBackend(kind: TfjsKind, settings: TfjsBackendSettings 
                 affine,
               )
             : trainForwardOnView(xv, view, options.eps, affine).y;
-          return readFloat32(result);
-        }),
-      );
+        });
+        const [values] = await readAndDispose([result]);
+        return values as Float32Array;
+      });
       return { y: deliver(y, input.out?.y) };
     },
 
@@ -181,18 +169,20 @@ export function createTfjsBackend(kind: TfjsKind, settings: TfjsBackendSettings 
       checkOut('out.y', input.out?.y, info.size);
       await ready('trainForward');
       const view = channelView(info);
-      const output = await runOnTfjsBackend(kind, () =>
-        tidyRead(() => {
-          const xv = tf.tensor(x, [...view.shape], 'float32');
-          const forward = trainForwardOnView(xv, view, options.eps, affineTensors(input, options, view));
-          return {
-            y: readFloat32(forward.y),
-            batchMean: batchMeans(xv, view, forward.moments),
-            batchVar: readFloat32(forward.moments.variance),
-            invStd: readFloat32(forward.invStd),
-          };
-        }),
-      );
+      const output = await runOnTfjsBackend(kind, async () => {
+        // x outlives the first read: a batch mean near zero is summed again from it.
+        const xv = tf.tensor(x, [...view.shape], 'float32');
+        try {
+          const tensors = tf.tidy(() => {
+            const forward = trainForwardOnView(xv, view, options.eps, affineTensors(input, options, view));
+            return [forward.y, forward.moments.shift, forward.moments.meanOffset, forward.moments.variance, forward.invStd];
+          });
+          const [y, shift, meanOffset, variance, invStd] = (await readAndDispose(tensors)) as [Float32Array, Float32Array, Float32Array, Float32Array, Float32Array];
+          return { y, batchMean: await batchMeans(xv, view, { shift, meanOffset, variance }), batchVar: variance, invStd };
+        } finally {
+          xv.dispose();
+        }
+      });
       // In float64 from the float64 batch mean, as every backend does (core's rule, one place).
       return { ...output, ...runningStatsAfterBatch(input, output, prepared), y: deliver(output.y, input.out?.y) };
     },
@@ -204,8 +194,8 @@ export function createTfjsBackend(kind: TfjsKind, settings: TfjsBackendSettings 
       checkOut('out.dx', input.out?.dx, info.size);
       await ready('backward');
       const view = channelView(info);
-      const output = await runOnTfjsBackend(kind, () =>
-        tidyRead(() => {
+      const output = await runOnTfjsBackend(kind, async () => {
+        const tensors = tf.tidy(() => {
           const xv = tf.tensor(x, [...view.shape], 'float32');
           const dyv = tf.tensor(dy, [...view.shape], 'float32');
           const gamma = options.affine ? paramTensor(input.gamma as FloatArray, view) : undefined;
@@ -213,14 +203,16 @@ export function createTfjsBackend(kind: TfjsKind, settings: TfjsBackendSettings 
             method === 'autodiff'
               ? autodiffBackwardOnView(xv, dyv, view, options.eps, gamma)
               : closedFormBackwardOnView(xv, dyv, view, splitValue(input.savedMean, view.paramShape), paramTensor(input.savedInvStd, view), gamma);
-          const result: BackwardOutput = { dx: readFloat32(grads.dx) };
-          if (grads.dgamma && grads.dbeta) {
-            result.dgamma = readFloat32(grads.dgamma);
-            result.dbeta = readFloat32(grads.dbeta);
-          }
-          return result;
-        }),
-      );
+          return grads.dgamma && grads.dbeta ? [grads.dx, grads.dgamma, grads.dbeta] : [grads.dx];
+        });
+        const [dx, dgamma, dbeta] = await readAndDispose(tensors);
+        const result: BackwardOutput = { dx: dx as Float32Array };
+        if (dgamma && dbeta) {
+          result.dgamma = dgamma;
+          result.dbeta = dbeta;
+        }
+        return result;
+      });
       return { ...output, dx: deliver(output.dx as Float32Array, input.out?.dx) };
     },
 

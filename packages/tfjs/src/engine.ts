@@ -102,12 +102,12 @@ let queue: Promise<unknown> = Promise.resolve();
 /**
  * Runs `work` with `kind` as tfjs's active backend, then restores the backend that was active
  * before. tfjs has a single global engine with one active backend, so calls are serialised: a
- * call queued here starts only after the previous one has finished, and calls on different
- * kinds never interleave. `work` is synchronous so nothing else can run on the engine while it
- * holds the backend.
+ * call queued here starts only after the previous one has finished (asynchronous `work`
+ * included: its tensor reads finish before the backend is switched back), and calls on
+ * different kinds never interleave.
  * @throws BnBackendError when tfjs cannot switch to `kind`; rethrows what `work` throws.
  */
-export function runOnTfjsBackend<T>(kind: TfjsKind, work: () => T): Promise<T> {
+export function runOnTfjsBackend<T>(kind: TfjsKind, work: () => T | Promise<T>): Promise<T> {
   const run = queue.then(async () => {
     const engine = tf.engine();
     // Read the field rather than tf.getBackend(), which would initialise a backend of its own choosing.
@@ -116,7 +116,7 @@ export function runOnTfjsBackend<T>(kind: TfjsKind, work: () => T): Promise<T> {
       throw new BnBackendError('kind', `a tfjs backend that initialises`, `tf.setBackend(${JSON.stringify(kind)}) returned false`);
     }
     try {
-      return work();
+      return await work();
     } finally {
       if (previous && previous !== kind) await tf.setBackend(previous);
     }

@@ -1,4 +1,5 @@
 import type { BackendExpectations } from '@bnkit/core';
+import type { TfjsKind } from './engine.js';
 
 /**
  * What each tfjs backend declares to the conformance suite: known failures and tolerances wider
@@ -9,7 +10,9 @@ import type { BackendExpectations } from '@bnkit/core';
  * (the worst committed case is below 0.2 of it; see the README). An entry added here must carry
  * its reason, and the suite fails if a declared failure starts to pass.
  */
-export const tfjsExpectations: Record<'tfjs-cpu' | 'tfjs-wasm', BackendExpectations> = {
+export const tfjsExpectations: Record<`tfjs-${TfjsKind}`, BackendExpectations> = {
   'tfjs-cpu': { backend: 'tfjs-cpu', expectedFailures: [], toleranceOverrides: [] },
   'tfjs-wasm': { backend: 'tfjs-wasm', expectedFailures: [], toleranceOverrides: [] },
+  'tfjs-webgl': { backend: 'tfjs-webgl', expectedFailures: [], toleranceOverrides: [] },
+  'tfjs-webgpu': { backend: 'tfjs-webgpu', expectedFailures: [], toleranceOverrides: [] },
 };
