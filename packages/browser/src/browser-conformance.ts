@@ -5,8 +5,9 @@ import type { PageConformanceRun } from './page/protocol.js';
 /** Options of `runConformanceInBrowser`. */
 export interface BrowserConformanceOptions extends BrowserSessionOptions {
   /**
-   * The backends to run, by registry name. Default: every backend registered in the page, and
-   * every backend registered here in Node that the page lacks (reported unavailable, with why).
+   * The backends to run, by registry name. Default: every backend registered in the page, then
+   * those registered here in Node whose package is installed but does not bundle for a browser
+   * (reported unavailable, with esbuild's reason).
    */
   readonly backends?: readonly string[];
   /** Only these operations of each case (all by default). */
@@ -53,7 +54,8 @@ export async function runConformanceInBrowser(options: BrowserConformanceOptions
   const session = options.session ?? (await openBrowserSession(options));
   try {
     const inPage = new Set(session.page.backends.map((backend) => backend.name));
-    const names = options.backends ?? [...inPage, ...listBackends().filter((name) => !inPage.has(name))];
+    const unbundled = (name: string): boolean => getDescriptor(name).packageName in session.unbundled;
+    const names = options.backends ?? [...inPage, ...listBackends().filter((name) => !inPage.has(name) && unbundled(name))];
     const runs: PageConformanceRun[] = [];
     for (const name of names) {
       if (!inPage.has(name)) {

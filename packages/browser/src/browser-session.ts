@@ -1,6 +1,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { loadVectors } from '@bnkit/spec';
 import { assetDirectories } from './asset-directories.js';
@@ -26,7 +26,7 @@ export const CHROMIUM_FLAGS: readonly string[] = [
 
 /** The browser a run happened in. */
 export interface BrowserInfo {
-  /** e.g. `HeadlessChrome`, as the browser names itself. */
+  /** `Chromium` for a Chromium executable, else the product name the browser gives (e.g. `Chrome`). */
   readonly name: string;
   /** e.g. `156.0.8078.114`. */
   readonly version: string;
@@ -50,7 +50,7 @@ export interface BrowserSessionOptions {
 export interface BrowserSession {
   readonly browser: BrowserInfo;
   readonly page: PageInfo;
-  /** Backend packages the page could not bundle, with why. */
+  /** Installed backend packages the page could not bundle, with why. */
   readonly unbundled: Readonly<Record<string, string>>;
   /** Calls the page's API (see `page/protocol.ts`). */
   call<K extends keyof PageApi>(method: K, ...args: Parameters<PageApi[K]>): Promise<Awaited<ReturnType<PageApi[K]>>>;
@@ -106,10 +106,11 @@ export async function openBrowserSession(options: BrowserSessionOptions = {}): P
     const info = (await call('info')) as PageInfo;
     const cdp = await context.newCDPSession(page);
     const version = (await cdp.send('Browser.getVersion')) as { product: string; userAgent: string };
-    const [name = version.product, number = ''] = version.product.split('/');
+    const [product = version.product, number = ''] = version.product.split('/');
     return {
       browser: {
-        name,
+        // Chromium reports itself to CDP as "Chrome"; name the build that was started.
+        name: /chromium/i.test(basename(executablePath)) ? 'Chromium' : product,
         version: number,
         userAgent: version.userAgent,
         executablePath,

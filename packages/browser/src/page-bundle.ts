@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 import { BACKEND_PACKAGES } from '@bnkit/core';
 import type { ServedFile } from './asset-server.js';
+import { packageDirectory } from './package-directory.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 /** Whether this module runs from its TypeScript sources (tests) rather than from `dist/`. */
@@ -17,7 +18,10 @@ const CONDITIONS = FROM_SOURCE ? ['@bnkit/source'] : [];
 export interface PageBundle {
   readonly files: ReadonlyMap<string, ServedFile>;
   readonly bundled: readonly string[];
+  /** Installed packages that do not bundle for a browser, with esbuild's reason. */
   readonly unbundled: Readonly<Record<string, string>>;
+  /** Packages of `BACKEND_PACKAGES` not installed next to `@bnkit/browser`. */
+  readonly notInstalled: readonly string[];
 }
 
 /** The first error of a failed esbuild run, with the file it is in. */
@@ -72,13 +76,14 @@ const INDEX_HTML = '<!doctype html>\n<meta charset="utf-8">\n<title>bnkit in the
 
 /**
  * Bundles the page with esbuild for the browser platform: core's registry, `@bnkit/spec`'s
- * suite, and every package of core's `BACKEND_PACKAGES` that bundles (each in its own chunk,
- * imported by the page at run time so that it registers its backends). A package that does not
- * bundle is left out with the reason, which the page reports for its backends.
+ * suite, and every installed package of core's `BACKEND_PACKAGES` that bundles (each in its own
+ * chunk, imported by the page at run time so that it registers its backends). A package that
+ * does not bundle is left out with the reason, which the page reports for its backends.
  * @throws Error with esbuild's first error when the page itself does not bundle.
  */
 export async function buildPage(): Promise<PageBundle> {
-  const problems = await Promise.all(BACKEND_PACKAGES.map(async (name) => [name, await browserBundleProblem(name)] as const));
+  const present = BACKEND_PACKAGES.filter((name) => packageDirectory(name, PACKAGE_ROOT) !== undefined);
+  const problems = await Promise.all(present.map(async (name) => [name, await browserBundleProblem(name)] as const));
   const bundled = problems.filter(([, problem]) => problem === undefined).map(([name]) => name);
   const unbundled = Object.fromEntries(problems.filter((entry): entry is readonly [string, string] => entry[1] !== undefined));
   const entry = join(HERE, 'page', existsSync(join(HERE, 'page', 'main.ts')) ? 'main.ts' : 'main.js');
@@ -105,5 +110,5 @@ export async function buildPage(): Promise<PageBundle> {
   for (const file of result.outputFiles) {
     files.set(`/page/${relative(outdir, file.path).split('\\').join('/')}`, { body: file.contents, type: 'text/javascript; charset=utf-8' });
   }
-  return { files, bundled, unbundled };
+  return { files, bundled, unbundled, notInstalled: BACKEND_PACKAGES.filter((name) => !present.includes(name)) };
 }

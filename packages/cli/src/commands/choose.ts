@@ -9,6 +9,7 @@ import { operationLabel, parseOperations } from '../parse-args.js';
 import { createProgress } from '../progress.js';
 import { loadCases, loadSpec, restrictCases, runSuiteWithProgress, type BackendConformance } from '../spec-suite.js';
 import { EXIT } from '../usage-error.js';
+import { addBrowserOption, browserTiming, runBrowserChooseCommand } from './browser.js';
 import type { CommandContext } from './context.js';
 import { addShapeOptions, parseShapeOptions, type RawShapeOptions } from './shared-options.js';
 
@@ -70,8 +71,9 @@ export function registerChooseCommand(program: Command, context: CommandContext)
     .command('choose')
     .description('recommend the fastest backend that passes conformance for what you need, with a table of why')
     .option('--need <ops>', 'comma-separated operations you need: inference, train, backward', 'inference,train,backward');
-  addShapeOptions(command, '8,64,28,28').action(async (raw: RawShapeOptions & { need: string }) => {
+  addShapeOptions(addBrowserOption(command), '8,64,28,28').action(async (raw: RawShapeOptions & { need: string; browser?: boolean }) => {
     const options: ChooseOptions = { ...parseShapeOptions(raw), need: parseOperations('--need', raw.need) };
+    if (raw.browser) return void (context.exitCode = await runBrowserChooseCommand({ ...browserTiming(raw), need: options.need }, context));
     context.exitCode = await runChooseCommand(options, context);
   });
 }

@@ -8,6 +8,7 @@ import { parseNameList } from '../parse-args.js';
 import { createProgress } from '../progress.js';
 import { loadCases, loadSpec, runSuiteWithProgress, type BackendConformance } from '../spec-suite.js';
 import { writeFileAtomic } from '@bnkit/core/node';
+import { addBrowserOption, runBrowserConformanceCommand } from './browser.js';
 import type { CommandContext } from './context.js';
 
 /** Options of `bnkit conformance`, parsed. */
@@ -76,7 +77,7 @@ const collect = (value: string, previous: string[]): string[] => [...previous, v
 
 /** Adds `bnkit conformance` to the program. */
 export function registerConformanceCommand(program: Command, context: CommandContext): void {
-  program
+  const command = program
     .command('conformance')
     .description('run the shared golden-vector suite on backends and print a matrix of case groups by backend')
     .requiredOption('-b, --backend <names>', `comma-separated backends: ${BACKEND_NAMES.join(', ')}, or all`)
@@ -86,8 +87,9 @@ export function registerConformanceCommand(program: Command, context: CommandCon
     .addHelpText(
       'after',
       '\nExit code: 0 when every asked-for backend is available and has no unexpected result, 1 otherwise, 2 on a bad argument.',
-    )
-    .action(async (raw: { backend: string; vectors: string[]; onnxNodeTests: string[]; json?: string }) => {
+    );
+  addBrowserOption(command).action(async (raw: { backend: string; vectors: string[]; onnxNodeTests: string[]; json?: string; browser?: boolean }) => {
+      if (raw.browser) return void (context.exitCode = await runBrowserConformanceCommand(raw, context));
       const options: ConformanceOptions = {
         backends: parseNameList('--backend', raw.backend, BACKEND_NAMES),
         vectors: raw.vectors,
