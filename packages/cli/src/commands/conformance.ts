@@ -10,6 +10,7 @@ import { loadCases, loadSpec, runSuiteWithProgress, type BackendConformance } fr
 import { writeFileAtomic } from '@bnkit/core/node';
 import { addBrowserOption, runBrowserConformanceCommand } from './browser.js';
 import type { CommandContext } from './context.js';
+import { checkDirectoryOption, checkOutputOptions } from './shared-options.js';
 
 /** Options of `bnkit conformance`, parsed. */
 export interface ConformanceOptions {
@@ -96,6 +97,8 @@ export function registerConformanceCommand(program: Command, context: CommandCon
         onnxNodeTests: raw.onnxNodeTests,
         ...(raw.json ? { json: raw.json } : {}),
       };
+      await checkOutputOptions({ '--json': raw.json });
+      await checkDirectoryOption('--onnx-node-tests', raw.onnxNodeTests);
       context.exitCode = await runConformanceCommand(options, context);
     });
 }
