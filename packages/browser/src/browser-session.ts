@@ -36,6 +36,8 @@ export interface BrowserInfo {
   /** Whether the page was cross-origin isolated (shared memory available). */
   readonly crossOriginIsolated: boolean;
   readonly hardwareConcurrency: number;
+  /** The WebGPU adapter the page gets (`vendor architecture`), or why there is none. */
+  readonly webgpu: string;
 }
 
 /** Options of `openBrowserSession`. */
@@ -117,6 +119,7 @@ export async function openBrowserSession(options: BrowserSessionOptions = {}): P
         flags: CHROMIUM_FLAGS,
         crossOriginIsolated: info.crossOriginIsolated,
         hardwareConcurrency: info.hardwareConcurrency,
+        webgpu: info.webgpu,
       },
       page: info,
       unbundled: bundle.unbundled,

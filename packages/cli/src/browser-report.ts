@@ -10,7 +10,7 @@ import { formatTable } from './text-table.js';
 /** The line naming the browser a run happened in. */
 export function browserText(browser: BrowserInfo): string {
   const isolation = browser.crossOriginIsolated ? 'cross-origin isolated' : 'not cross-origin isolated';
-  return `Browser: ${browser.name} ${browser.version} (headless, ${browser.executablePath}, ${isolation}, ${browser.hardwareConcurrency} hardware threads)`;
+  return `Browser: ${browser.name} ${browser.version} (headless, ${browser.executablePath}, ${isolation}, ${browser.hardwareConcurrency} hardware threads, WebGPU adapter: ${browser.webgpu})`;
 }
 
 function groupsOf(runs: readonly PageConformanceRun[]): string[] {

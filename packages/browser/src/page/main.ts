@@ -67,6 +67,19 @@ function notesOf(name: string): Record<string, string> | undefined {
   }
 }
 
+/** The WebGPU adapter this page gets, as `vendor architecture`, or why there is none. */
+async function webgpuAdapter(): Promise<string> {
+  const gpu = (globalThis as { navigator?: { gpu?: { requestAdapter(): Promise<{ info?: { vendor: string; architecture: string } } | null> } } }).navigator?.gpu;
+  if (!gpu) return 'none: navigator.gpu is undefined';
+  try {
+    const adapter = await gpu.requestAdapter();
+    if (!adapter) return 'none: requestAdapter() returned null';
+    return adapter.info ? `${adapter.info.vendor} ${adapter.info.architecture}`.trim() || 'an adapter without a name' : 'an adapter without info';
+  } catch (error) {
+    return `none: requestAdapter() threw ${message(error)}`;
+  }
+}
+
 const api: PageApi = {
   async info(): Promise<PageInfo> {
     await loaded;
@@ -74,6 +87,7 @@ const api: PageApi = {
     return {
       crossOriginIsolated: scope.crossOriginIsolated === true,
       hardwareConcurrency: scope.navigator.hardwareConcurrency,
+      webgpu: await webgpuAdapter(),
       backends: listBackends().map((name) => {
         const { packageName, precision, role, environments } = getDescriptor(name);
         return { name, packageName, precision, role, environments: [...environments] };

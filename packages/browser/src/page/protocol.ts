@@ -20,6 +20,8 @@ export interface PageInfo {
   /** Whether the page is cross-origin isolated (needed for SharedArrayBuffer and wasm threads). */
   readonly crossOriginIsolated: boolean;
   readonly hardwareConcurrency: number;
+  /** The WebGPU adapter the page gets (`vendor architecture`), or why there is none. */
+  readonly webgpu: string;
   /** Registered backends, highest priority first. */
   readonly backends: readonly PageBackend[];
   /** Backend packages that could not be imported in the page, with why. */
