@@ -1,6 +1,8 @@
 /** URL prefixes under which the runner serves engine binaries (see `asset-directories.ts`). */
 export const ASSET_PREFIXES = {
   tfjsWasm: '/assets/tfjs-backend-wasm/',
+  /** Where the page's chunks are served; the bundled files take precedence over a directory here. */
+  pageChunks: '/page/',
 } as const;
 
 type Module = Readonly<Record<string, unknown>>;
