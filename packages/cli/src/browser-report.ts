@@ -3,7 +3,6 @@ import type { Operation } from '@bnkit/core';
 import type { Palette } from './color.js';
 import { cellText, summarize } from './conformance-matrix.js';
 import { formatMs, formatQuantity } from './format-number.js';
-import { operationLabel } from './parse-args.js';
 import { isUnexpected } from './spec-suite.js';
 import { formatTable } from './text-table.js';
 
@@ -30,7 +29,7 @@ function statusText(run: PageConformanceRun, palette: Palette): string {
 
 function propertiesText(run: PageConformanceRun): string {
   if (!run.properties) return '-';
-  return run.properties.results.map((result) => `${operationLabel(result.operation)} ${result.status}`).join(' · ');
+  return run.properties.results.map((result) => `${result.operation} ${result.status}`).join(' · ');
 }
 
 /**
@@ -66,10 +65,10 @@ export function formatBrowserUnexpected(runs: readonly PageConformanceRun[]): st
   for (const run of runs) {
     for (const result of run.report?.results ?? []) {
       if (!isUnexpected(result)) continue;
-      lines.push(`${run.name}  ${result.id} ${operationLabel(result.operation)}: ${result.status}, ratio ${formatQuantity(result.maxErrorRatio)}${result.worst ? ` at ${result.worst}` : ''}${result.reason ? ` (${result.reason})` : ''}`);
+      lines.push(`${run.name}  ${result.id} ${result.operation}: ${result.status}, ratio ${formatQuantity(result.maxErrorRatio)}${result.worst ? ` at ${result.worst}` : ''}${result.reason ? ` (${result.reason})` : ''}`);
     }
     for (const property of run.properties?.results ?? []) {
-      if (property.status === 'failed') lines.push(`${run.name}  property ${operationLabel(property.operation)}: ${property.message ?? 'failed'} (seed ${property.seed}, path ${property.path ?? '-'})`);
+      if (property.status === 'failed') lines.push(`${run.name}  property ${property.operation}: ${property.message ?? 'failed'} (seed ${property.seed}, path ${property.path ?? '-'})`);
     }
   }
   return lines.join('\n');
@@ -103,7 +102,7 @@ export function formatBrowserBench(rows: readonly BrowserBenchRow[], operations:
     return `${formatMs(row.medianMs)} ms (${formatMs(row.minMs)}–${formatMs(row.maxMs)}) · ${formatQuantity(row.gbPerSec)} GB/s · ${formatQuantity(row.ratioToCopy)}`;
   };
   return formatTable(
-    [{ header: 'backend' }, ...operations.map((operation) => ({ header: operationLabel(operation) }))],
+    [{ header: 'backend' }, ...operations.map((operation) => ({ header: operation }))],
     backends.map((backend) => [backend, ...operations.map((operation) => cell(rows.find((row) => row.backend === backend && row.operation === operation)))]),
   );
 }

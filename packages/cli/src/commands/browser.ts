@@ -1,13 +1,13 @@
 import type { Command } from 'commander';
 import { benchInBrowser, ChromiumNotFoundError, openBrowserSession, runConformanceInBrowser, type BrowserBenchRow, type BrowserConformance } from '@bnkit/browser';
-import { loadBackendPackages, type Layout, type Operation } from '@bnkit/core';
-import { writeFileAtomic } from '@bnkit/core/node';
+import type { Layout, Operation } from '@bnkit/core';
+import { loadRegisteredBackends } from '../backend-selection.js';
 import { shapeText } from '../bench-table.js';
 import { browserConformanceJson, browserText, formatBrowserBench, formatBrowserMatrix, formatBrowserUnexpected, formatNotes } from '../browser-report.js';
 import { paletteFor } from '../color.js';
 import { MATRIX_LEGEND } from '../conformance-matrix.js';
 import { formatMs, formatQuantity } from '../format-number.js';
-import { operationLabel } from '../parse-args.js';
+import { reportContext, writeJsonOutput } from '../json-output.js';
 import { createProgress, type Progress } from '../progress.js';
 import { formatTable } from '../text-table.js';
 import { EXIT } from '../usage-error.js';
@@ -37,12 +37,6 @@ function pageProgress(progress: Progress): (backend: string, done: number, total
   };
 }
 
-async function writeJson(target: string, document: unknown, context: CommandContext): Promise<void> {
-  const text = `${JSON.stringify(document, null, 2)}\n`;
-  if (target === '-') context.stdout.write(text);
-  else await writeFileAtomic(target, text);
-}
-
 /**
  * Runs `work`, turning a missing Chromium into the exit code 2 with how to get one (nothing can
  * run, as with a bad command line).
@@ -68,12 +62,13 @@ function conformanceFailed(result: BrowserConformance, named: boolean): boolean 
  * nothing failed (with `all`, backends the browser cannot provide are listed, not failed), 1 on a
  * failure or an unavailable backend named explicitly, 2 without a Chromium.
  */
-export function runBrowserConformanceCommand(raw: { backend?: string; json?: string }, context: CommandContext): Promise<number> {
+export function runBrowserConformanceCommand(raw: { backend?: string; json?: string }, jsonContext: CommandContext): Promise<number> {
+  const context = reportContext(jsonContext, raw.json);
   return inBrowser(context, async () => {
     const progress = createProgress(context.stderr);
     const backends = backendNames(raw.backend);
     // Registered here too, so that `all` also lists installed backends the page cannot bundle.
-    await loadBackendPackages((name) => import(name));
+    await loadRegisteredBackends();
     const result = await runConformanceInBrowser({ ...(backends && { backends }), onProgress: pageProgress(progress) });
     progress.stop();
     const palette = paletteFor(context.stdout);
@@ -83,7 +78,7 @@ export function runBrowserConformanceCommand(raw: { backend?: string; json?: str
     if (notes) context.stdout.write(`\nIn this browser:\n${notes}\n`);
     const unexpected = formatBrowserUnexpected(result.runs);
     if (unexpected) context.stdout.write(`\nUnexpected results:\n${unexpected}\n`);
-    if (raw.json) await writeJson(raw.json, browserConformanceJson(result), context);
+    if (raw.json) await writeJsonOutput(raw.json, browserConformanceJson(result), jsonContext);
     return conformanceFailed(result, backends !== undefined) ? EXIT.failure : EXIT.ok;
   });
 }
@@ -109,8 +104,9 @@ export function browserTiming(raw: RawShapeOptions): BrowserTimingOptions {
 export function runBrowserBenchCommand(
   raw: { backend?: string; json?: string },
   options: BrowserTimingOptions & { readonly operations: readonly Operation[] },
-  context: CommandContext,
+  jsonContext: CommandContext,
 ): Promise<number> {
+  const context = reportContext(jsonContext, raw.json);
   return inBrowser(context, async () => {
     const backends = backendNames(raw.backend);
     const bench = await benchInBrowser({ ...options, ...(backends && { backends }) });
@@ -118,7 +114,7 @@ export function runBrowserBenchCommand(
     context.stdout.write(`${browserText(bench.browser)}\nBenchmark: ${shapeText(options.shape, options.layout)}\n\n`);
     context.stdout.write(`${formatBrowserBench(bench.rows, options.operations, palette)}\n\n`);
     context.stdout.write('Cells: median ms of one call (min–max of the samples) · GB/s of the minimum bytes moved · ratio to the copy of those bytes in the page.\n');
-    if (raw.json) await writeJson(raw.json, { browser: bench.browser, shape: options.shape, layout: options.layout, operations: options.operations, rows: bench.rows }, context);
+    if (raw.json) await writeJsonOutput(raw.json, { browser: bench.browser, shape: options.shape, layout: options.layout, operations: options.operations, rows: bench.rows }, jsonContext);
     return bench.rows.some((row) => row.error !== undefined) ? EXIT.failure : EXIT.ok;
   });
 }
@@ -146,7 +142,7 @@ function assess(result: BrowserConformance, yardsticks: ReadonlySet<string>, nee
     if (failing > 0) why.push(`${failing} unexpected conformance results`);
     for (const operation of need) {
       if (run.report && results.some((r) => r.operation === operation && r.status === 'unsupported' && r.id.startsWith(`${layout.toLowerCase()}/`))) {
-        why.push(`does not declare ${operationLabel(operation)} on ${layout}`);
+        why.push(`does not declare ${operation} on ${layout}`);
       }
     }
     const ratios = results.filter((r) => r.status === 'passed').map((r) => r.maxErrorRatio);
@@ -158,7 +154,7 @@ function applyTimings(candidates: readonly BrowserCandidate[], rows: readonly Br
   for (const row of rows) {
     const candidate = candidates.find((c) => c.name === row.backend);
     if (!candidate) continue;
-    if (row.error !== undefined) candidate.why.push(`${operationLabel(row.operation)} could not be timed: ${row.error}`);
+    if (row.error !== undefined) candidate.why.push(`${row.operation} could not be timed: ${row.error}`);
     else candidate.ms.set(row.operation, row.medianMs);
   }
 }
@@ -168,13 +164,19 @@ function applyTimings(candidates: readonly BrowserCandidate[], rows: readonly Br
  * Chromium, times the backends that qualify there on the shape, and recommends the fastest in
  * total. Exit 0 when one is recommended, 1 when none qualifies.
  */
-export function runBrowserChooseCommand(options: BrowserTimingOptions & { readonly need: readonly Operation[] }, context: CommandContext): Promise<number> {
+export function runBrowserChooseCommand(
+  raw: { backend?: string; json?: string },
+  options: BrowserTimingOptions & { readonly need: readonly Operation[] },
+  jsonContext: CommandContext,
+): Promise<number> {
+  const context = reportContext(jsonContext, raw.json);
   return inBrowser(context, async () => {
     const progress = createProgress(context.stderr);
-    await loadBackendPackages((name) => import(name));
+    await loadRegisteredBackends();
     const session = await openBrowserSession({ onProgress: pageProgress(progress) });
     try {
-      const result = await runConformanceInBrowser({ session, operations: options.need, propertyRuns: 0 });
+      const backends = backendNames(raw.backend);
+      const result = await runConformanceInBrowser({ session, operations: options.need, propertyRuns: 0, ...(backends && { backends }) });
       progress.stop();
       const yardsticks = new Set(session.page.backends.filter((backend) => backend.role === 'yardstick').map((backend) => backend.name));
       const candidates = assess(result, yardsticks, options.need, options.layout);
@@ -187,7 +189,7 @@ export function runBrowserChooseCommand(options: BrowserTimingOptions & { readon
       const pick = ranked.find((c) => c.why.length === 0);
       const palette = paletteFor(context.stdout);
       const table = formatTable(
-        [{ header: 'backend' }, { header: 'qualifies' }, { header: 'max err ratio' }, ...options.need.map((op) => ({ header: `${operationLabel(op)} ms` })), { header: 'total ms' }],
+        [{ header: 'backend' }, { header: 'qualifies' }, { header: 'max err ratio' }, ...options.need.map((op) => ({ header: `${op} ms` })), { header: 'total ms' }],
         ranked.map((c) => [
           c.name,
           c.why.length === 0 ? palette.green('yes') : palette.dim(c.why.join('; ')),
@@ -196,12 +198,23 @@ export function runBrowserChooseCommand(options: BrowserTimingOptions & { readon
           formatMs(c.why.length === 0 ? total(c, options.need) : Number.NaN),
         ]),
       );
-      context.stdout.write(`${browserText(session.browser)}\nChoose a backend in the browser for ${shapeText(options.shape, options.layout)}, need ${options.need.map(operationLabel).join(', ')}\n\n${table}\n\n`);
+      context.stdout.write(`${browserText(session.browser)}\nChoose a backend in the browser for ${shapeText(options.shape, options.layout)}, need ${options.need.join(', ')}\n\n${table}\n\n`);
       context.stdout.write('Measured in the page: a backend qualifies when it runs there and has no unexpected conformance result in the needed operations.\n\n');
       const line = pick
-        ? `Recommended in ${session.browser.name} ${session.browser.version}: ${pick.name} (${formatMs(total(pick, options.need))} ms for ${options.need.map(operationLabel).join(' + ')})`
+        ? `Recommended in ${session.browser.name} ${session.browser.version}: ${pick.name} (${formatMs(total(pick, options.need))} ms for ${options.need.join(' + ')})`
         : 'No backend qualifies in this browser.';
       context.stdout.write(`${pick ? palette.bold(line) : palette.red(line)}\n`);
+      if (raw.json) {
+        const document = {
+          browser: session.browser,
+          shape: options.shape,
+          layout: options.layout,
+          need: options.need,
+          candidates: ranked.map((c) => ({ name: c.name, qualifies: c.why.length === 0, why: c.why, maxErrorRatio: c.maxErrorRatio, ms: Object.fromEntries(c.ms) })),
+          recommended: pick?.name ?? null,
+        };
+        await writeJsonOutput(raw.json, document, jsonContext);
+      }
       return pick ? EXIT.ok : EXIT.failure;
     } finally {
       progress.stop();
