@@ -24,3 +24,16 @@ export {
   type PropertyReport,
   type PropertyResult,
 } from './properties.js';
+export {
+  checkHardening,
+  hardeningId,
+  runHardeningCheck,
+  HARDENING_CHECKS,
+  HARDENING_RUNS,
+  HARDENING_SEED,
+  type HardeningCheck,
+  type HardeningOptions,
+  type HardeningOutcome,
+  type HardeningReport,
+  type HardeningResult,
+} from './hardening.js';

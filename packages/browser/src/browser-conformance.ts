@@ -14,6 +14,8 @@ export interface BrowserConformanceOptions extends BrowserSessionOptions {
   readonly operations?: readonly Operation[];
   /** Random cases per operation of the property checks; 0 skips them; default spec's. */
   readonly propertyRuns?: number;
+  /** Whether to run spec's hardening checks on backends to ship (not the yardstick) too; default true. */
+  readonly hardening?: boolean;
   /** A session to run in (left open); default a new one, closed at the end. */
   readonly session?: BrowserSession;
 }
@@ -22,14 +24,14 @@ export interface BrowserConformanceOptions extends BrowserSessionOptions {
 export interface BrowserConformance {
   readonly browser: BrowserInfo;
   readonly runs: readonly PageConformanceRun[];
-  /** True when no backend that ran had a failure, an unexpected pass, a failed property or an error (unavailable ones are listed, not failed). */
+  /** True when no backend that ran had a failure, an unexpected pass, a failed property or hardening check, or an error (unavailable ones are listed, not failed). */
   readonly ok: boolean;
 }
 
 /** Whether a run that happened went wrong. */
 export function runFailed(run: PageConformanceRun): boolean {
   if (run.status === 'unavailable') return false;
-  return run.error !== undefined || run.report?.ok !== true || run.properties?.ok === false;
+  return run.error !== undefined || run.report?.ok !== true || run.properties?.ok === false || run.hardening?.ok === false;
 }
 
 /** Why the page has no backend `name`: its package did not bundle, or nothing registers it in a browser. */
@@ -44,9 +46,9 @@ function missingReason(name: string, session: BrowserSession): string {
 }
 
 /**
- * Runs the conformance suite (golden vectors and property checks of `@bnkit/spec`) inside a real
+ * Runs the conformance suite (golden vectors, property and hardening checks of `@bnkit/spec`) inside a real
  * headless Chromium on each backend, one after the other, and returns the same reports as
- * `runConformance` and `checkProperties` give in Node, with the browser's name and version. A
+ * `runConformance`, `checkProperties` and `checkHardening` give in Node, with the browser's name and version. A
  * backend the browser cannot provide is `unavailable` with the browser's reason.
  * @throws ChromiumNotFoundError when no Chromium is installed; Error when the page cannot start.
  */
@@ -66,6 +68,7 @@ export async function runConformanceInBrowser(options: BrowserConformanceOptions
         await session.call('conformance', name, {
           ...(options.operations && { operations: options.operations }),
           ...(options.propertyRuns !== undefined && { propertyRuns: options.propertyRuns }),
+          ...(options.hardening !== undefined && { hardening: options.hardening }),
         }),
       );
     }

@@ -35,7 +35,7 @@ describe.skipIf(found.path === undefined)(title, () => {
     expect(session.browser.version).toMatch(/^\d+\.\d+/);
   });
 
-  it.each(['reference', 'tfjs-cpu', 'tfjs-wasm', 'tfjs-webgl'])('%s passes every golden case and the property checks', async (name) => {
+  it.each(['reference', 'tfjs-cpu', 'tfjs-wasm', 'tfjs-webgl', 'onnxruntime-web'])('%s passes every golden case, the property checks and the hardening checks', async (name) => {
     const { runs, ok } = await runConformanceInBrowser({ session, backends: [name], propertyRuns: 10 });
     const [run] = runs;
     expect(run?.reason).toBeUndefined();
@@ -43,6 +43,9 @@ describe.skipIf(found.path === undefined)(title, () => {
     expect(run?.report?.results).toHaveLength(resultsPerBackend);
     expect(run?.report?.counts.failed).toBe(0);
     expect(run?.properties?.results.map((result) => result.status)).toEqual(['passed', 'passed', 'passed']);
+    // Hardening is for backends to ship; the float64 yardstick is left out.
+    if (name === 'reference') expect(run?.hardening).toBeUndefined();
+    else expect(run?.hardening?.ok).toBe(true);
     expect(ok).toBe(true);
     if (name === 'tfjs-webgl') expect(run?.notes?.['computesIn']).toMatch(/^float(32|16) textures$/);
   }, 300_000);
@@ -56,6 +59,7 @@ describe.skipIf(found.path === undefined)(title, () => {
       expect(run?.error).toBeUndefined();
       expect(run?.report?.counts.failed).toBe(0);
       expect(run?.properties?.ok).toBe(true);
+      expect(run?.hardening?.ok).toBe(true);
     }
   }, 300_000);
 

@@ -24,7 +24,15 @@ function statusText(run: PageConformanceRun, palette: Palette): string {
   const unexpected = run.report.results.filter(isUnexpected).length;
   if (unexpected > 0) return palette.red(`FAILED (${unexpected} unexpected)`);
   if (run.properties?.ok === false) return palette.red('FAILED (property checks)');
+  if (run.hardening?.ok === false) return palette.red('FAILED (hardening checks)');
   return palette.green('ok');
+}
+
+function hardeningText(run: PageConformanceRun): string {
+  if (!run.hardening) return '-';
+  const counts = new Map<string, number>();
+  for (const result of run.hardening.results) counts.set(result.status, (counts.get(result.status) ?? 0) + 1);
+  return [...counts].map(([status, count]) => `${status} ${count}`).join(' · ');
 }
 
 function propertiesText(run: PageConformanceRun): string {
@@ -34,7 +42,7 @@ function propertiesText(run: PageConformanceRun): string {
 
 /**
  * The conformance matrix of a browser run, laid out as the Node one: one row per group, one
- * column per backend, then one row per backend with its totals, property checks and status.
+ * column per backend, then one row per backend with its totals, property and hardening checks and status.
  */
 export function formatBrowserMatrix(result: BrowserConformance, palette: Palette): string {
   const { runs } = result;
@@ -45,8 +53,8 @@ export function formatBrowserMatrix(result: BrowserConformance, palette: Palette
   ]);
   const matrix = formatTable([{ header: 'group' }, ...runs.map((run) => ({ header: run.name }))], rows);
   const status = formatTable(
-    [{ header: 'backend' }, { header: 'all cases' }, { header: 'property checks' }, { header: 'status' }],
-    runs.map((run) => [run.name, run.report ? cellText(summarize(run.report.results), palette) : '-', propertiesText(run), statusText(run, palette)]),
+    [{ header: 'backend' }, { header: 'all cases' }, { header: 'property checks' }, { header: 'hardening' }, { header: 'status' }],
+    runs.map((run) => [run.name, run.report ? cellText(summarize(run.report.results), palette) : '-', propertiesText(run), hardeningText(run), statusText(run, palette)]),
   );
   return `${matrix}\n\n${status}`;
 }
@@ -66,6 +74,9 @@ export function formatBrowserUnexpected(runs: readonly PageConformanceRun[]): st
     for (const result of run.report?.results ?? []) {
       if (!isUnexpected(result)) continue;
       lines.push(`${run.name}  ${result.id} ${result.operation}: ${result.status}, ratio ${formatQuantity(result.maxErrorRatio)}${result.worst ? ` at ${result.worst}` : ''}${result.reason ? ` (${result.reason})` : ''}`);
+    }
+    for (const check of run.hardening?.results ?? []) {
+      if (check.status === 'failed' || check.status === 'unexpected-pass') lines.push(`${run.name}  ${check.id} ${check.operation}: ${check.status}${check.reason ? ` (${check.reason})` : ''}`);
     }
     for (const property of run.properties?.results ?? []) {
       if (property.status === 'failed') lines.push(`${run.name}  property ${property.operation}: ${property.message ?? 'failed'} (seed ${property.seed}, path ${property.path ?? '-'})`);
@@ -89,6 +100,7 @@ export function browserConformanceJson(result: BrowserConformance): unknown {
       counts: run.report?.counts ?? null,
       results: run.report?.results ?? [],
       properties: run.properties ?? null,
+      hardening: run.hardening ?? null,
     })),
   };
 }

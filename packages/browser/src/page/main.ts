@@ -9,7 +9,7 @@ import {
   openBackend,
   type GoldenCase,
 } from '@bnkit/core';
-import { checkProperties, runConformance } from '@bnkit/spec';
+import { checkHardening, checkProperties, runConformance } from '@bnkit/spec';
 import { importers, unbundled } from 'bnkit:backend-packages';
 import { operationCall } from './bench-inputs.js';
 import { BACKEND_NOTES, PACKAGE_SETUP } from './package-hooks.js';
@@ -111,7 +111,7 @@ const api: PageApi = {
     const notes = notesOf(name);
     const total = selected.reduce((sum, golden) => sum + golden.operations.length, 0);
     try {
-      // Properties first: runConformance disposes the backend when it is done.
+      // Properties and hardening first: runConformance disposes the backend when it is done.
       const properties =
         options.propertyRuns === 0
           ? undefined
@@ -120,13 +120,15 @@ const api: PageApi = {
               expectations: opened.expectations,
               ...(options.propertyRuns !== undefined && { numRuns: options.propertyRuns }),
             });
+      // The float64 yardstick is not hardened (it takes no out buffers); the checks are for backends to ship.
+      const hardening = options.hardening === false || descriptor.role !== 'backend' ? undefined : await checkHardening(opened.backend, opened.expectations);
       let done = 0;
       const report = await runConformance(opened.backend, {
         cases: selected,
         expectations: opened.expectations,
         onResult: () => progress(name, ++done, total),
       });
-      return { name, status: 'ready', report, ...(properties && { properties }), ...(notes && { notes }) };
+      return { name, status: 'ready', report, ...(properties && { properties }), ...(hardening && { hardening }), ...(notes && { notes }) };
     } catch (error) {
       return { name, status: 'ready', error: message(error), ...(notes && { notes }) };
     } finally {

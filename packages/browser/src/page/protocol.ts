@@ -1,5 +1,5 @@
 import type { Layout, Operation, Precision } from '@bnkit/core';
-import type { ConformanceReport, PropertyReport } from '@bnkit/spec';
+import type { ConformanceReport, HardeningReport, PropertyReport } from '@bnkit/spec';
 
 /**
  * What the page and the Node runner exchange (types only: both sides import this module). The
@@ -36,6 +36,8 @@ export interface PageConformanceRun {
   readonly reason?: string;
   readonly report?: ConformanceReport;
   readonly properties?: PropertyReport;
+  /** The suite's hardening checks (typed errors, finite outputs on extreme inputs, aliasing). */
+  readonly hardening?: HardeningReport;
   /** Set when the suite itself threw. */
   readonly error?: string;
   /** What the backend computes in here and other facts of this browser (e.g. WebGL texture precision). */
@@ -48,6 +50,8 @@ export interface PageConformanceOptions {
   readonly operations?: readonly Operation[];
   /** Random cases per operation of the property checks; 0 skips them; default spec's. */
   readonly propertyRuns?: number;
+  /** Whether to run spec's hardening checks on backends to ship (not the yardstick) too; default true. */
+  readonly hardening?: boolean;
 }
 
 /** Options of a timing run in the page. */
