@@ -1,4 +1,4 @@
-import os from 'node:os';
+import { cpuEnvironment } from '#environment';
 import {
   BACKEND_SPECIFICATION_VERSION,
   BackendLifecycle,
@@ -32,8 +32,10 @@ export const DEFAULT_PARALLEL_THRESHOLD = 1 << 20;
 /** Options of `createCpuBackend`. */
 export interface CpuBackendOptions {
   /**
-   * Threads for large tensors, the calling one included; `auto` (default) = the available cores.
-   * Workers run only with the WebAssembly kernels, on tensors in the backend's shared memory.
+   * Threads for large tensors, the calling one included; `auto` (default) = the available cores
+   * (`os.availableParallelism()` in Node, `navigator.hardwareConcurrency` in a browser). Workers
+   * run only with the WebAssembly kernels, on tensors in the backend's shared memory, which a
+   * browser page has only when it is cross-origin isolated (else one thread).
    */
   threads?: number | 'auto';
   /** Whether to use the WebAssembly SIMD kernels where the engine has them (default true); false = plain JavaScript. */
@@ -46,13 +48,18 @@ export interface CpuBackendOptions {
 export interface CpuBackend extends Backend {
   /** Whether the WebAssembly SIMD kernels are in use (false: plain JavaScript). */
   readonly simd: boolean;
-  /** Threads large tensors are split across (1 until `init` has started the workers, and after a worker failed). */
+  /**
+   * Threads large tensors are split across (1 until `init` has started the workers, after a
+   * worker failed, and in a browser page that is not cross-origin isolated).
+   */
   readonly threads: number;
+  /** Why `threads` is what it is, in words (e.g. the page is not cross-origin isolated). */
+  readonly threading: string;
   /**
    * A zero-filled Float32Array of `length` elements in the backend's shared WebAssembly memory.
    * Tensors there (x, dy, out.y, out.dx) are processed in place and across threads; others are
-   * copied through a small buffer on the calling thread. Without SIMD it is a plain
-   * Float32Array. It stays valid until passed to `free` (garbage collection does not free it).
+   * copied through a small buffer on the calling thread. Without SIMD, or without shared memory
+   * (a browser page that is not cross-origin isolated), it is a plain Float32Array. It stays valid until passed to `free` (garbage collection does not free it).
    * @throws BnValueError when `length` is not a positive integer or the 4 GiB memory is full.
    * @throws BnBackendError after `dispose` (until `init`).
    */
@@ -68,7 +75,7 @@ export interface CpuBackend extends Backend {
 }
 
 function threadCount(threads: number | 'auto' | undefined): number {
-  if (threads === undefined || threads === 'auto') return Math.max(1, os.availableParallelism());
+  if (threads === undefined || threads === 'auto') return Math.max(1, cpuEnvironment.availableCores());
   if (!Number.isInteger(threads) || threads < 1) throw new BnValueError('options.threads', "a positive integer or 'auto'", describeValue(threads));
   return threads;
 }
@@ -81,7 +88,8 @@ function threadCount(threads: number | 'auto' | undefined): number {
  * with the same results up to float64 summation order. y and dx take x's element type; an output
  * the caller does not pass (`out.y`, `out.dx`) is allocated for float32 input in the backend's
  * memory (see `free`). Per-channel outputs (statistics, running statistics, dgamma, dbeta) are
- * float64. `init` starts the worker threads; `dispose` ends them, after which every operation
+ * float64. `init` starts the worker threads (Node's worker_threads, or Web Workers in a cross-origin
+ * isolated browser page; elsewhere in a browser one thread and no shared memory); `dispose` ends them, after which every operation
  * throws `BnBackendError` until `init` is called again. Operations on one backend run one at a time.
  * @throws BnValueError for invalid options.
  */
@@ -91,8 +99,11 @@ export function createCpuBackend(options: CpuBackendOptions = {}): CpuBackend {
   if (!(threshold >= 0)) throw new BnValueError('options.parallelThreshold', 'a number >= 0', describeValue(threshold));
   const lifecycle = new BackendLifecycle('cpu');
   const js = serialExecutor(createJsKernels());
-  const module = options.simd === false ? null : kernelsModule();
-  const privateModule = module ? privateKernelsModule() : null;
+  // Without shared memory (a browser page that is not cross-origin isolated) every float32
+  // tensor is staged through the private memory on the calling thread, and allocate() is plain.
+  const sharedMemoryProblem = cpuEnvironment.sharedMemoryProblem();
+  const privateModule = options.simd === false ? null : privateKernelsModule();
+  const module = privateModule && sharedMemoryProblem === undefined ? kernelsModule() : null;
   const arena = module ? new WasmArena(MEMORY_PAGES) : undefined;
   const outputs = arena ? new OutputArrays(arena) : undefined;
   let pool: WorkerPool | undefined;
@@ -142,13 +153,24 @@ export function createCpuBackend(options: CpuBackendOptions = {}): CpuBackend {
       features: FEATURES,
     },
     get simd() {
-      return shared !== undefined;
+      return (shared ?? staged) !== undefined;
     },
     get threads() {
       return pool?.healthy ? pool.size + 1 : 1;
     },
+    get threading() {
+      if (pool?.healthy) return `${pool.size + 1} threads (the calling one and ${pool.size} ${cpuEnvironment.name === 'node' ? 'worker_threads' : 'Web Workers'}) over a shared WebAssembly memory`;
+      if (!shared && !staged) return '1 thread: plain JavaScript kernels';
+      if (sharedMemoryProblem !== undefined) return `1 thread without shared memory: ${sharedMemoryProblem}`;
+      if (threads === 1) return '1 thread: threads 1 was asked for';
+      if (pool) return `1 thread: the workers failed (${pool.failure})`;
+      return '1 thread until init() starts the workers';
+    },
     async init() {
-      if (module && arena && threads > 1 && !pool) pool = new WorkerPool(threads - 1, module, arena.memory);
+      if (module && arena && threads > 1 && !pool) {
+        pool = new WorkerPool(threads - 1, module, arena.memory);
+        if (cpuEnvironment.awaitWorkerStart) await pool.started;
+      }
       lifecycle.initialised();
     },
     inference: (input) => serialise('inference', () => inference(input, context)),

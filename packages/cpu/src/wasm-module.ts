@@ -1,3 +1,4 @@
+import { cpuEnvironment } from '#environment';
 import { WebAssembly } from './webassembly-globals.js';
 import { KERNELS_MEMORY_PAGES, KERNELS_PRIVATE_WASM_BASE64, KERNELS_WASM_BASE64 } from './kernels-wasm-bytes.js';
 
@@ -30,7 +31,7 @@ const compiled = new Map<string, WebAssembly.Module | null>();
 function compile(base64: string): WebAssembly.Module | null {
   let module = compiled.get(base64);
   if (module === undefined) {
-    const bytes = Buffer.from(base64, 'base64');
+    const bytes = cpuEnvironment.decodeBase64(base64);
     module = typeof WebAssembly === 'object' && WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
     compiled.set(base64, module);
   }
@@ -39,7 +40,7 @@ function compile(base64: string): WebAssembly.Module | null {
 
 /**
  * The compiled kernels over a shared memory, or null where this engine lacks WebAssembly SIMD
- * or shared memory (then the plain-JavaScript kernels are used). Compiled once per process.
+ * or shared memory (then the plain-JavaScript kernels are used). Compiled once per process (or page).
  */
 export function kernelsModule(): WebAssembly.Module | null {
   return compile(KERNELS_WASM_BASE64);

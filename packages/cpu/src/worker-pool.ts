@@ -1,22 +1,7 @@
-import { WebAssembly } from './webassembly-globals.js';
-import { Worker } from 'node:worker_threads';
+import { cpuEnvironment } from '#environment';
 import { BnBackendError } from '@bnkit/core';
-
-// The worker's whole program: instantiate the kernels over the shared memory, then run the calls
-// it is sent. It is source text (evaluated by the worker) rather than a file so that it runs the
-// same from TypeScript sources under a test runner and from the built package, with no path to resolve.
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const kernels = new WebAssembly.Instance(workerData.module, { env: { memory: workerData.memory } }).exports;
-parentPort.on('message', (call) => {
-  try {
-    kernels[call.name](...call.args);
-    parentPort.postMessage({ id: call.id });
-  } catch (error) {
-    parentPort.postMessage({ id: call.id, error: String(error && error.stack || error) });
-  }
-});
-`;
+import type { KernelReply, KernelWorker } from './environment.js';
+import type { WebAssembly } from './webassembly-globals.js';
 
 interface Pending {
   worker: number;
@@ -25,35 +10,50 @@ interface Pending {
 }
 
 /**
- * Worker threads that run kernel calls on the shared WebAssembly memory. Started once; a worker
- * is referenced only while a call of it is pending, so an idle pool never keeps the process
- * alive while an awaited call still does. `close` ends them.
+ * Workers that run kernel calls on the shared WebAssembly memory: Node's worker_threads or a
+ * browser's Web Workers, through the environment adapter of `#environment`. Started once; in
+ * Node a worker is referenced only while a call of it is pending, so an idle pool never keeps the
+ * process alive while an awaited call still does. `close` ends them.
  */
 export class WorkerPool {
-  private readonly workers: Worker[];
+  private readonly workers: KernelWorker[] = [];
   private readonly busy: number[];
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
+  private unstarted: number;
+  private signalStarted: () => void = () => undefined;
   /** Why the pool can no longer run calls (a worker failed or exited), once it happened. */
   private broken: Error | undefined;
+  /**
+   * Settles once every worker has instantiated the kernels, or the pool has broken (then
+   * `healthy` is false). Never rejects.
+   */
+  readonly started: Promise<void>;
 
-  /** Starts `size` workers sharing `module` and `memory`. */
+  /** Starts `size` workers sharing `module` and `memory`; a worker that cannot start breaks the pool. */
   constructor(size: number, module: WebAssembly.Module, memory: WebAssembly.Memory) {
     this.busy = new Array<number>(size).fill(0);
-    this.workers = Array.from({ length: size }, () => {
-      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { module, memory } });
-      // Listeners first: adding a message listener references the worker again.
-      worker.on('message', (reply: { id: number; error?: string }) => this.settle(reply));
-      worker.on('error', (error) => this.failAll(error));
-      worker.on('exit', (code) => this.failAll(new Error(`worker exited with code ${code}`)));
-      worker.unref();
-      return worker;
+    this.unstarted = size;
+    this.started = new Promise<void>((resolve) => {
+      this.signalStarted = resolve;
     });
+    const events = { reply: (reply: KernelReply) => this.settle(reply), fail: (error: Error) => this.failAll(error) };
+    try {
+      for (let i = 0; i < size; i++) this.workers.push(cpuEnvironment.startWorker(module, memory, events));
+    } catch (error) {
+      this.failAll(error instanceof Error ? error : new Error(String(error)));
+    }
+    if (size === 0) this.signalStarted();
   }
 
   /** False once a worker has failed or exited; the pool then rejects every call. */
   get healthy(): boolean {
     return this.broken === undefined;
+  }
+
+  /** Why the pool stopped running calls, or undefined while it is healthy. */
+  get failure(): string | undefined {
+    return this.broken?.message;
   }
 
   /** Workers in the pool. */
@@ -73,7 +73,7 @@ export class WorkerPool {
     return new Promise<void>((resolve, reject) => {
       this.pending.set(id, { worker: index, resolve, reject });
       if ((this.busy[index] = (this.busy[index] as number) + 1) === 1) worker.ref();
-      worker.postMessage({ id, name, args });
+      worker.post({ id, name, args });
     });
   }
 
@@ -83,7 +83,11 @@ export class WorkerPool {
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 
-  private settle(reply: { id: number; error?: string }): void {
+  private settle(reply: KernelReply): void {
+    if ('ready' in reply) {
+      if (--this.unstarted === 0) this.signalStarted();
+      return;
+    }
     const call = this.pending.get(reply.id);
     if (!call) return;
     this.pending.delete(reply.id);
@@ -98,6 +102,7 @@ export class WorkerPool {
 
   private failAll(error: Error): void {
     this.broken ??= error;
+    this.signalStarted();
     for (const call of this.pending.values()) {
       this.release(call.worker);
       call.reject(new BnBackendError('threads', 'a running worker', `a worker failure: ${error.message}`));
