@@ -35,7 +35,7 @@ describe.skipIf(found.path === undefined)(title, () => {
     expect(session.browser.version).toMatch(/^\d+\.\d+/);
   });
 
-  it.each(['reference', 'tfjs-cpu', 'tfjs-wasm', 'tfjs-webgl', 'onnxruntime-web'])('%s passes every golden case, the property checks and the hardening checks', async (name) => {
+  it.each(['reference', 'cpu', 'tfjs-cpu', 'tfjs-wasm', 'tfjs-webgl', 'onnxruntime-web'])('%s passes every golden case, the property checks and the hardening checks', async (name) => {
     const { runs, ok } = await runConformanceInBrowser({ session, backends: [name], propertyRuns: 10 });
     const [run] = runs;
     expect(run?.reason).toBeUndefined();
@@ -48,6 +48,11 @@ describe.skipIf(found.path === undefined)(title, () => {
     else expect(run?.hardening?.ok).toBe(true);
     expect(ok).toBe(true);
     if (name === 'tfjs-webgl') expect(run?.notes?.['computesIn']).toMatch(/^float(32|16) textures$/);
+    // The page is cross-origin isolated, so cpu splits work across Web Workers over shared memory.
+    if (name === 'cpu' && session.browser.hardwareConcurrency > 1) {
+      expect(run?.notes?.['threads']).toBe(String(session.browser.hardwareConcurrency));
+      expect(run?.notes?.['threading']).toMatch(/Web Workers?\) over a shared WebAssembly memory$/);
+    }
   }, 300_000);
 
   it('runs tfjs-webgpu where the browser has a WebGPU adapter, and says why not otherwise', async () => {
@@ -64,14 +69,22 @@ describe.skipIf(found.path === undefined)(title, () => {
   }, 300_000);
 
   it('reports a backend the page cannot provide as unavailable, with the reason', async () => {
-    // @bnkit/cpu is Node-only today (node:os, worker threads); once it has a browser entry, cpu
-    // belongs with the backends that pass above.
-    const { runs, ok } = await runConformanceInBrowser({ session, backends: ['cpu', 'no-such-backend'], propertyRuns: 0 });
-    expect(runs.map((run) => run.status)).toEqual(['unavailable', 'unavailable']);
-    expect(runs[0]?.reason).toMatch(/@bnkit\/cpu/);
-    expect(runs[1]?.reason).toMatch(/registered neither here nor in the page/);
+    const { runs, ok } = await runConformanceInBrowser({ session, backends: ['no-such-backend'], propertyRuns: 0 });
+    expect(runs.map((run) => run.status)).toEqual(['unavailable']);
+    expect(runs[0]?.reason).toMatch(/registered neither here nor in the page/);
     expect(ok).toBe(true);
   }, 60_000);
+
+  it('times cpu on a tensor large enough to be split across its Web Workers', async () => {
+    // 2^20 elements, cpu's default parallelThreshold: the page's timing puts x, dy and the output
+    // in cpu's shared memory, so each call runs on the page's thread and the workers; a failed
+    // worker call would make the row an error.
+    const { rows } = await benchInBrowser({ session, backends: ['cpu'], shape: [4, 16, 128, 128], layout: 'NCHW', operations: ['inference', 'trainForward', 'backward'], minTimeMs: 5, repeats: 2 });
+    for (const row of rows.filter((r) => r.backend === 'cpu')) {
+      expect(row.error).toBeUndefined();
+      expect(row.medianMs).toBeGreaterThan(0);
+    }
+  }, 120_000);
 
   it('times backends next to a copy of the same bytes', async () => {
     const { rows, browser } = await benchInBrowser({

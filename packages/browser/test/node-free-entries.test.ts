@@ -3,7 +3,7 @@ import { browserBundleProblem } from '../src/page-bundle.js';
 
 // Each entry that claims to work in a browser, bundled by esbuild for the browser platform, where
 // any import of a Node module (node:fs, or a bare 'fs' that no browser field maps away) fails the build.
-const BROWSER_ENTRIES = ['@bnkit/core', '@bnkit/spec', '@bnkit/tfjs', '@bnkit/onnx'];
+const BROWSER_ENTRIES = ['@bnkit/core', '@bnkit/spec', '@bnkit/tfjs', '@bnkit/onnx', '@bnkit/cpu'];
 
 describe('browser entries bundle without Node modules', () => {
   it.each(BROWSER_ENTRIES)('%s', async (entry) => {

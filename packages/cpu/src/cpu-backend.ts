@@ -159,10 +159,13 @@ export function createCpuBackend(options: CpuBackendOptions = {}): CpuBackend {
       return pool?.healthy ? pool.size + 1 : 1;
     },
     get threading() {
-      if (pool?.healthy) return `${pool.size + 1} threads (the calling one and ${pool.size} ${cpuEnvironment.name === 'node' ? 'worker_threads' : 'Web Workers'}) over a shared WebAssembly memory`;
+      if (pool?.healthy) {
+        const kind = cpuEnvironment.name === 'node' ? 'worker thread' : 'Web Worker';
+        return `${pool.size + 1} threads (the calling one and ${pool.size} ${kind}${pool.size === 1 ? '' : 's'}) over a shared WebAssembly memory`;
+      }
       if (!shared && !staged) return '1 thread: plain JavaScript kernels';
       if (sharedMemoryProblem !== undefined) return `1 thread without shared memory: ${sharedMemoryProblem}`;
-      if (threads === 1) return '1 thread: threads 1 was asked for';
+      if (threads === 1) return '1 thread: one was asked for (or is all the machine has)';
       if (pool) return `1 thread: the workers failed (${pool.failure})`;
       return '1 thread until init() starts the workers';
     },

@@ -100,7 +100,7 @@ describe('cpu dispose contract', () => {
     expect(backend.threads).toBe(1);
     await backend.init();
     expect(backend.threads).toBe(2);
-    expect(backend.threading).toMatch(/^2 threads \(the calling one and 1 worker_threads\) over a shared WebAssembly memory$/);
+    expect(backend.threading).toMatch(/^2 threads \(the calling one and 1 worker thread\) over a shared WebAssembly memory$/);
     const { y } = await backend.inference(request);
     expect(y[0]).toBeCloseTo(-1 / Math.sqrt(1 + 1e-5), 6);
     await backend.dispose();

@@ -11,7 +11,7 @@ import {
 } from '@bnkit/core';
 import { checkHardening, checkProperties, runConformance } from '@bnkit/spec';
 import { importers, unbundled } from 'bnkit:backend-packages';
-import { operationCall } from './bench-inputs.js';
+import { operationCall, type OperationCall } from './bench-inputs.js';
 import { BACKEND_NOTES, PACKAGE_SETUP } from './package-hooks.js';
 import { PROGRESS_FUNCTION, type PageApi, type PageConformanceRun, type PageInfo, type PageTiming } from './protocol.js';
 import { timeSamples } from './timing.js';
@@ -56,12 +56,12 @@ function progress(backend: string, done: number, total: number): void {
   if (typeof report === 'function') void (report as (b: string, d: number, t: number) => Promise<void>)(backend, done, total);
 }
 
-function notesOf(name: string): Record<string, string> | undefined {
+function notesOf(name: string, backend: object): Record<string, string> | undefined {
   const hook = BACKEND_NOTES[name];
   const module = hook ? modules.get(hook.packageName) : undefined;
   if (!hook || !module) return undefined;
   try {
-    return hook.notes(module);
+    return hook.notes(module, backend);
   } catch (error) {
     return { notesError: message(error) };
   }
@@ -108,7 +108,7 @@ const api: PageApi = {
       .filter((golden) => golden.operations.length > 0);
     const opened = await openBackend(name);
     if (opened.status !== 'ready') return { name, status: 'unavailable', reason: opened.reason };
-    const notes = notesOf(name);
+    const notes = notesOf(name, opened.backend);
     const total = selected.reduce((sum, golden) => sum + golden.operations.length, 0);
     try {
       // Properties and hardening first: runConformance disposes the backend when it is done.
@@ -153,11 +153,14 @@ const api: PageApi = {
           timings.push({ subject: name, operation, samplesMs: [], error: opened.reason });
           continue;
         }
+        let prepared: OperationCall | undefined;
         try {
-          const call = operationCall(opened.backend, options.shape, options.layout, operation);
-          timings.push({ subject: name, operation, samplesMs: await timeSamples(call, options.minTimeMs, options.repeats) });
+          prepared = operationCall(opened.backend, options.shape, options.layout, operation);
+          timings.push({ subject: name, operation, samplesMs: await timeSamples(prepared.call, options.minTimeMs, options.repeats) });
         } catch (error) {
           timings.push({ subject: name, operation, samplesMs: [], error: message(error) });
+        } finally {
+          prepared?.release();
         }
       }
       await closeBackend(name).catch(() => undefined);

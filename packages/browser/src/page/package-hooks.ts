@@ -22,8 +22,15 @@ export const PACKAGE_SETUP: Readonly<Record<string, (module: Module) => void>> =
   '@bnkit/tfjs': (module) => call(module, 'setTfjsWasmPaths', ASSET_PREFIXES.tfjsWasm),
 };
 
-/** Facts a backend's package can tell about this browser, reported next to its results. */
-export const BACKEND_NOTES: Readonly<Record<string, { packageName: string; notes: (module: Module) => Record<string, string> }>> = {
+/** Facts a backend's package (or the opened backend) can tell about this browser, reported next to its results. */
+export const BACKEND_NOTES: Readonly<Record<string, { packageName: string; notes: (module: Module, backend: object) => Record<string, string> }>> = {
+  cpu: {
+    packageName: '@bnkit/cpu',
+    notes: (_module, backend) => {
+      const { threads, threading } = backend as { threads?: number; threading?: string };
+      return { threads: String(threads), threading: String(threading) };
+    },
+  },
   'tfjs-webgl': {
     packageName: '@bnkit/tfjs',
     notes: (module) => {
