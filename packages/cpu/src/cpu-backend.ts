@@ -59,7 +59,8 @@ export interface CpuBackend extends Backend {
    * A zero-filled Float32Array of `length` elements in the backend's shared WebAssembly memory.
    * Tensors there (x, dy, out.y, out.dx) are processed in place and across threads; others are
    * copied through a small buffer on the calling thread. Without SIMD, or without shared memory
-   * (a browser page that is not cross-origin isolated), it is a plain Float32Array. It stays valid until passed to `free` (garbage collection does not free it).
+   * (a browser page that is not cross-origin isolated), it is a plain Float32Array. It stays
+   * valid until passed to `free` (garbage collection does not free it).
    * @throws BnValueError when `length` is not a positive integer or the 4 GiB memory is full.
    * @throws BnBackendError after `dispose` (until `init`).
    */
@@ -88,9 +89,10 @@ function threadCount(threads: number | 'auto' | undefined): number {
  * with the same results up to float64 summation order. y and dx take x's element type; an output
  * the caller does not pass (`out.y`, `out.dx`) is allocated for float32 input in the backend's
  * memory (see `free`). Per-channel outputs (statistics, running statistics, dgamma, dbeta) are
- * float64. `init` starts the worker threads (Node's worker_threads, or Web Workers in a cross-origin
- * isolated browser page; elsewhere in a browser one thread and no shared memory); `dispose` ends them, after which every operation
- * throws `BnBackendError` until `init` is called again. Operations on one backend run one at a time.
+ * float64. `init` starts the worker threads (Node's worker_threads, or Web Workers in a
+ * cross-origin isolated browser page; elsewhere in a browser one thread and no shared memory);
+ * `dispose` ends them, after which every operation throws `BnBackendError` until `init` is
+ * called again. Operations on one backend run one at a time.
  * @throws BnValueError for invalid options.
  */
 export function createCpuBackend(options: CpuBackendOptions = {}): CpuBackend {
