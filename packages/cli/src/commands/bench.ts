@@ -1,79 +1,126 @@
-import type { Command } from 'commander';
-import type { Layout, Operation } from '@bnkit/core';
-import { BACKEND_NAMES, closeBackends, openBackends, type BackendName } from '../backends.js';
-import { benchHtml } from '../bench-html.js';
-import { BENCH_LEGEND, environmentText, formatBenchTable, shapeText } from '../bench-table.js';
-import { loadBench, measure, type Timing } from '../benchmark-run.js';
-import { paletteFor } from '../color.js';
-import { parseNameList, parseOperations } from '../parse-args.js';
-import { createProgress } from '../progress.js';
-import { EXIT } from '../usage-error.js';
+import { Option, type Command } from 'commander';
+import { BnBackendError, closeAllBackends, LAYOUTS, type Operation } from '@bnkit/core';
+import { BENCHMARK_LEGEND, DEFAULT_CASES, DEFAULT_TIMING, benchmarkHeading, caseText, jsonText, openBenchBackends, parseCases, type BenchCase } from '@bnkit/bench';
 import { writeFileAtomic } from '@bnkit/core/node';
+import { benchHtml } from '../bench-html.js';
+import { formatBenchTable } from '../bench-table.js';
+import { loadBench, progressReporter, type Timing } from '../benchmark-run.js';
+import { paletteFor } from '../color.js';
+import { checkShapeLayout, parseInteger, parseLayout, parseOperations, parsePositiveNumber, parseShape } from '../parse-args.js';
+import { createProgress } from '../progress.js';
+import { EXIT, UsageError } from '../usage-error.js';
 import type { CommandContext } from './context.js';
-import { addShapeOptions, parseShapeOptions, type RawShapeOptions } from './shared-options.js';
 
 /** Options of `bnkit bench`, parsed. */
 export interface BenchOptions {
-  readonly backends: readonly BackendName[];
-  readonly shape: readonly number[];
-  readonly layout: Layout;
+  /** Registered backends to time; every one available here when omitted. */
+  readonly backends?: readonly string[];
+  readonly cases: readonly BenchCase[];
   readonly operations: readonly Operation[];
   readonly timing: Timing;
+  /** Whether to look for PyTorch, and the interpreter to try (default: python3, then /usr/bin/python3). */
+  readonly pytorch: boolean;
+  readonly python?: string;
+  /** JSON report: a file, or `-` for standard output (the table then goes to standard error). */
   readonly json?: string;
   readonly html?: string;
 }
 
 /**
- * Benchmarks the chosen backends side by side with the copy baseline, prints the table and
- * writes the JSON and HTML reports asked for. Returns 1 when an asked-for backend could not run
- * or a measurement failed.
+ * Benchmarks the registered backends (each with `allocate()` buffers and plain arrays where it
+ * allocates) next to the copy baselines and PyTorch when importable, prints the table and writes
+ * the JSON and HTML reports asked for. Returns 1 when an asked-for backend could not run or a
+ * measurement failed.
  */
 export async function runBenchCommand(options: BenchOptions, context: CommandContext): Promise<number> {
   const bench = await loadBench();
-  const slots = await openBackends(options.backends);
   try {
-    const measurement = await measure(bench, slots, options.shape, options.layout, options.operations, options.timing, createProgress(context.stderr));
-    const palette = paletteFor(context.stdout);
-    const where = measurement.report ? `\n${environmentText(measurement.report)}` : '';
-    context.stdout.write(`Benchmark: ${shapeText(options.shape, options.layout)}${where}\n\n${formatBenchTable(measurement, slots, palette)}\n`);
-    context.stdout.write(`\n${BENCH_LEGEND}\n`);
-    if (options.json) {
-      const unavailable = slots.flatMap((slot) => (slot.status === 'unavailable' ? [{ backend: slot.name, reason: slot.reason }] : []));
-      const document = {
-        shape: options.shape,
-        layout: options.layout,
-        operations: options.operations,
-        environment: measurement.report?.environment ?? null,
-        rows: measurement.report?.rows ?? [],
-        unavailable,
-      };
-      await writeFileAtomic(options.json, `${JSON.stringify(document, null, 2)}\n`);
-    }
-    if (options.html) await writeFileAtomic(options.html, benchHtml(measurement, slots, options.shape, options.layout));
-    const broken = slots.some((slot) => slot.status === 'unavailable') || measurement.rows.some((row) => row.error);
-    return broken ? EXIT.failure : EXIT.ok;
+    const { backends, skipped } = await openBenchBackends(options.backends).catch((error: unknown) => {
+      // A name the registry does not hold is a mistake on the command line, not a failed run.
+      if (error instanceof BnBackendError && error.argument === 'backend') throw new UsageError('--backend', error.expected, error.actual);
+      throw error;
+    });
+    const progress = createProgress(context.stderr);
+    const report = await bench.runBenchmark({
+      backends,
+      skipped,
+      cases: options.cases,
+      operations: options.operations,
+      ...options.timing,
+      pytorch: options.pytorch ? (options.python !== undefined ? [options.python] : true) : false,
+      onProgress: progressReporter(progress),
+    });
+    progress.stop();
+    const out = options.json === '-' ? context.stderr : context.stdout;
+    out.write(`${benchmarkHeading(report)}\n\n${formatBenchTable(report, paletteFor(out))}\n\n${BENCHMARK_LEGEND}\n`);
+    if (options.json === '-') context.stdout.write(jsonText(report));
+    else if (options.json !== undefined) await writeFileAtomic(options.json, jsonText(report));
+    if (options.html !== undefined) await writeFileAtomic(options.html, benchHtml(report));
+    const askedForMissing = options.backends !== undefined && skipped.some((s) => options.backends?.includes(s.backend));
+    const failed = report.rows.some((row) => row.kind === 'backend' && row.error !== undefined);
+    return askedForMissing || failed ? EXIT.failure : EXIT.ok;
   } finally {
-    await closeBackends(slots);
+    await closeAllBackends();
+  }
+}
+
+interface RawBenchOptions {
+  backend?: string;
+  shapes?: string;
+  shape?: string;
+  layout: string;
+  op: string;
+  minTimeMs: string;
+  repeats: string;
+  pytorch: boolean;
+  python?: string;
+  json?: string;
+  html?: string;
+}
+
+function parseBenchCases(raw: RawBenchOptions): BenchCase[] {
+  if (raw.shape !== undefined) {
+    if (raw.shapes !== undefined) throw new UsageError('--shape', 'either --shape or --shapes', 'both');
+    const shape = parseShape('--shape', raw.shape);
+    const layout = parseLayout('--layout', raw.layout);
+    checkShapeLayout(shape, layout);
+    return [{ shape, layout }];
+  }
+  if (raw.shapes === undefined) return [...DEFAULT_CASES];
+  try {
+    return parseCases(raw.shapes, '--shapes');
+  } catch (error) {
+    throw new UsageError('--shapes', 'comma-separated cases like 32x64x56x56:NCHW', `${raw.shapes} (${error instanceof Error ? error.message : String(error)})`);
   }
 }
 
 /** Adds `bnkit bench` to the program. */
 export function registerBenchCommand(program: Command, context: CommandContext): void {
-  const command = program
+  program
     .command('bench')
-    .description('benchmark backends side by side with a memory-copy baseline')
-    .requiredOption('-b, --backend <names>', `comma-separated backends: ${BACKEND_NAMES.join(', ')}, or all`)
+    .description('benchmark backends side by side with one- and two-thread memory copies and, when installed, PyTorch')
+    .option('-b, --backend <names>', 'comma-separated registered backends (default: every backend available here)')
+    .option('--shapes <list>', 'cases as DIMSxDIMS:LAYOUT, comma-separated', DEFAULT_CASES.map(caseText).join(','))
+    .option('--shape <dims>', 'one case instead: comma-separated dims in layout order (with --layout)')
+    .addOption(new Option('--layout <layout>', 'memory layout of --shape').choices(LAYOUTS).default('NCHW'))
     .option('--op <ops>', 'comma-separated operations: inference, train, backward', 'inference,train,backward')
-    .option('--json <file>', 'also write the rows as JSON to this file')
-    .option('--html <file>', 'also write a self-contained HTML page with a GB/s bar chart');
-  addShapeOptions(command, '32,64,56,56').action(async (raw: RawShapeOptions & { backend: string; op: string; json?: string; html?: string }) => {
-    const options: BenchOptions = {
-      backends: parseNameList('--backend', raw.backend, BACKEND_NAMES),
-      ...parseShapeOptions(raw),
-      operations: parseOperations('--op', raw.op),
-      ...(raw.json ? { json: raw.json } : {}),
-      ...(raw.html ? { html: raw.html } : {}),
-    };
-    context.exitCode = await runBenchCommand(options, context);
-  });
+    .option('--min-time-ms <ms>', 'least time per sample in milliseconds', String(DEFAULT_TIMING.minTimeMs))
+    .option('--repeats <n>', 'samples per row; min, median and max are reported', String(DEFAULT_TIMING.repeats))
+    .option('--no-pytorch', 'do not look for PyTorch (by default it is timed in the same run when python3 can import torch)')
+    .option('--python <exe>', 'the Python interpreter with torch (default: python3, then /usr/bin/python3)')
+    .option('--json <file>', 'also write the report as JSON to this file; - writes it to standard output (the table then goes to standard error)')
+    .option('--html <file>', 'also write a self-contained HTML page with charts of ms and GB/s and their spread')
+    .action(async (raw: RawBenchOptions, command: Command) => {
+      const options: BenchOptions = {
+        ...(raw.backend !== undefined ? { backends: raw.backend.split(',').map((name) => name.trim()) } : {}),
+        cases: parseBenchCases({ ...raw, ...(command.getOptionValueSource('shapes') === 'default' ? { shapes: undefined } : {}) }),
+        operations: parseOperations('--op', raw.op),
+        timing: { minTimeMs: parsePositiveNumber('--min-time-ms', raw.minTimeMs), repeats: parseInteger('--repeats', raw.repeats, 1, 1000) },
+        pytorch: raw.pytorch,
+        ...(raw.python !== undefined ? { python: raw.python } : {}),
+        ...(raw.json !== undefined ? { json: raw.json } : {}),
+        ...(raw.html !== undefined ? { html: raw.html } : {}),
+      };
+      context.exitCode = await runBenchCommand(options, context);
+    });
 }
