@@ -75,7 +75,7 @@ export function benchmarkTable(report: Pick<BenchmarkReport, 'rows'>): Benchmark
 /** The heading over a table: the processor and machine, the sampling, PyTorch's version. */
 export function benchmarkHeading(report: Pick<BenchmarkReport, 'environment' | 'timing' | 'pytorch' | 'threads' | 'startedAt'>): string {
   const { minTimeMs, repeats } = report.timing;
-  const torch = report.pytorch ? `; PyTorch ${report.pytorch.version} on ${report.pytorch.threads} threads` : '';
+  const torch = report.pytorch ? `; PyTorch ${report.pytorch.version} on ${report.pytorch.threads} threads, OMP_WAIT_POLICY ${report.pytorch.ompWaitPolicy}` : '';
   return `Processor: ${environmentText(report.environment)}\nStarted ${report.startedAt}; ${repeats} samples of at least ${minTimeMs} ms per row; copy-2t on ${report.threads} threads${torch}`;
 }
 

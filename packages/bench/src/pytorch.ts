@@ -39,6 +39,12 @@ export interface PytorchSession {
   readonly python: string;
   /** Threads torch computes with (`torch.set_num_threads`). */
   readonly threads: number;
+  /**
+   * `OMP_WAIT_POLICY` as the process inherited it, or `default` when unset: GNU OpenMP's threads
+   * then spin for a while before they sleep, which is fastest on an idle machine and can be ten
+   * times slower on small shapes when other processes hold the cores.
+   */
+  readonly ompWaitPolicy: string;
   /** Times one operation like the bench times a backend; rejects with the reason when PyTorch failed. */
   measure(request: PytorchRequest, timing: TimingOptions): Promise<Timing>;
   /** Ends the process. */
@@ -145,6 +151,7 @@ async function startOne(python: string, threads: number): Promise<PytorchStart> 
     version: hello.torch ?? 'unknown',
     python,
     threads: hello.threads ?? threads,
+    ompWaitPolicy: process.env['OMP_WAIT_POLICY'] ?? 'default',
     measure(request, timing) {
       const result = queue.then(async () => {
         child.stdin.write(`${JSON.stringify({ ...request, ...timing })}\n`);

@@ -56,7 +56,7 @@ export interface BenchmarkReport {
   readonly environment: BenchEnvironment;
   /** Threads of the two-thread copy and of PyTorch. */
   readonly threads: number;
-  /** PyTorch's version and interpreter when it was measured. */
-  readonly pytorch?: { readonly version: string; readonly python: string; readonly threads: number };
+  /** PyTorch's version, interpreter, threads and OpenMP wait policy (see `PytorchSession`) when it was measured. */
+  readonly pytorch?: { readonly version: string; readonly python: string; readonly threads: number; readonly ompWaitPolicy: string };
   readonly timing: { readonly minTimeMs: number; readonly repeats: number; readonly slowCallMs: number };
 }

@@ -169,7 +169,7 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
         rows.push(...withRatios(group));
       }
     }
-    const warnings = trustWarnings(rows, timing, environment, os.loadavg()[0] ?? 0);
+    const warnings = trustWarnings(rows, timing, environment, os.loadavg()[0] ?? 0, pytorch?.ompWaitPolicy);
     return {
       rows,
       skipped,
@@ -177,7 +177,7 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
       startedAt,
       environment,
       threads,
-      ...(pytorch ? { pytorch: { version: pytorch.version, python: pytorch.python, threads: pytorch.threads } } : {}),
+      ...(pytorch ? { pytorch: { version: pytorch.version, python: pytorch.python, threads: pytorch.threads, ompWaitPolicy: pytorch.ompWaitPolicy } } : {}),
       timing: { minTimeMs: timing.minTimeMs, repeats: timing.repeats, slowCallMs: timing.slowCallMs },
     };
   } finally {

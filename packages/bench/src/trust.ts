@@ -5,9 +5,10 @@ import { TRUSTED_WINDOW_MS, type TimingOptions } from './timing.js';
 /**
  * Reasons to distrust a run's numbers, each a sentence for the reader: sample windows shorter
  * than `TRUSTED_WINDOW_MS`, fewer than 3 samples (no spread to judge), or a machine whose load
- * average (at the start or the end) reached its processor count.
+ * average (at the start or the end) reached its processor count, with what that does to PyTorch
+ * when it was measured with OpenMP's default wait policy (`ompWaitPolicy` `default`).
  */
-export function trustWarnings(rows: readonly BenchmarkRow[], timing: TimingOptions, environment: BenchEnvironment, endLoadAverage: number): string[] {
+export function trustWarnings(rows: readonly BenchmarkRow[], timing: TimingOptions, environment: BenchEnvironment, endLoadAverage: number, ompWaitPolicy?: string): string[] {
   const warnings: string[] = [];
   const short = rows.filter((row) => row.error === undefined && row.windowMs < TRUSTED_WINDOW_MS);
   if (short.length > 0) {
@@ -23,7 +24,10 @@ export function trustWarnings(rows: readonly BenchmarkRow[], timing: TimingOptio
   if (load >= environment.cpus) {
     warnings.push(
       `the machine was busy: load average ${load.toFixed(1)} on ${environment.cpus} CPUs; other processes competed for the cores, ` +
-        'so times are longer and more spread than on an idle machine. Read the numbers as indicative.',
+        'so times are longer and more spread than on an idle machine. Read the numbers as indicative.' +
+        (ompWaitPolicy === 'default'
+          ? " PyTorch's OpenMP threads spin while they wait, which on a busy machine can make small shapes ten times slower; OMP_WAIT_POLICY=PASSIVE takes that out."
+          : ''),
     );
   }
   return warnings;

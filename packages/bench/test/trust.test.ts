@@ -39,4 +39,10 @@ describe('trustWarnings', () => {
     expect(trustWarnings([row(100)], timing, { ...idle, loadAverage: 2.5 }, 0)).toEqual([expect.stringMatching(/^the machine was busy: load average 2\.5 on 2 CPUs/)]);
     expect(trustWarnings([row(100)], timing, idle, 3)).toHaveLength(1);
   });
+
+  it('adds what a busy machine does to PyTorch when its OpenMP threads spin by default', () => {
+    const busy = { ...idle, loadAverage: 4 };
+    expect(trustWarnings([row(100)], timing, busy, 0, 'default')[0]).toMatch(/OMP_WAIT_POLICY=PASSIVE takes that out\.$/);
+    expect(trustWarnings([row(100)], timing, busy, 0, 'PASSIVE')[0]).toMatch(/Read the numbers as indicative\.$/);
+  });
 });
