@@ -1,7 +1,9 @@
+import { CONVENTIONS } from '@bnkit/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPytorch, type PytorchSession, type PytorchStart } from '../src/index.js';
 
 const quick = { minTimeMs: 1, repeats: 2, slowCallMs: 250 };
+const torchDefaults = { eps: CONVENTIONS.pytorch.defaultEps, momentum: CONVENTIONS.pytorch.defaultMomentum };
 
 describe('startPytorch', () => {
   it('is skipped with the reason when the interpreter does not exist', async () => {
@@ -32,7 +34,7 @@ describe('PyTorch measurements', () => {
     expect(session.version).toMatch(/^\d+\.\d+/);
     for (const [shape, layout] of [[[2, 3, 4, 4], 'NCHW'], [[2, 4, 4, 3], 'NHWC'], [[5, 3], 'NC'], [[2, 4, 3], 'NLC']] as const) {
       for (const operation of ['inference', 'trainForward', 'backward'] as const) {
-        const timing = await session.measure({ shape, layout, operation, eps: 1e-5, momentum: 0.1 }, quick);
+        const timing = await session.measure({ shape, layout, operation, ...torchDefaults }, quick);
         expect(timing.samples).toHaveLength(2);
         expect(timing.minMs).toBeGreaterThan(0);
         expect(timing.windowMs).toBeGreaterThanOrEqual(1);
@@ -42,8 +44,8 @@ describe('PyTorch measurements', () => {
 
   it('rejects with PyTorch\'s error and goes on answering', async ({ skip }) => {
     if (!session) return skip(started.status === 'skipped' ? started.reason : 'no session');
-    await expect(session.measure({ shape: [2, 3], layout: 'NQ' as 'NC', operation: 'inference', eps: 1e-5, momentum: 0.1 }, quick)).rejects.toThrow(/unknown layout NQ/);
-    const timing = await session.measure({ shape: [2, 3], layout: 'NC', operation: 'inference', eps: 1e-5, momentum: 0.1 }, quick);
+    await expect(session.measure({ shape: [2, 3], layout: 'NQ' as 'NC', operation: 'inference', ...torchDefaults }, quick)).rejects.toThrow(/unknown layout NQ/);
+    const timing = await session.measure({ shape: [2, 3], layout: 'NC', operation: 'inference', ...torchDefaults }, quick);
     expect(timing.samples).toHaveLength(2);
   });
 });
