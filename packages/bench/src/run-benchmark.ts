@@ -86,6 +86,21 @@ function backendSubjects(backend: Backend, plainArrays: boolean, timing: TimingO
   }));
 }
 
+function copySubject(name: CopyBaselineName, measure: (bytes: number) => Promise<Timing>): Subject {
+  return { label: name, kind: 'baseline', backend: name, time: (_, __, bytes) => measure(bytes) };
+}
+
+function pytorchSubject(session: PytorchSession, timing: TimingOptions): Subject {
+  // The bench's inputs carry no convention, so every backend runs the default one; so does PyTorch.
+  const convention = CONVENTIONS[DEFAULT_CONVENTION];
+  return {
+    label: PYTORCH,
+    kind: 'pytorch',
+    backend: PYTORCH,
+    time: (data, operation) => session.measure({ shape: data.shape, layout: data.layout, operation, eps: convention.defaultEps, momentum: convention.defaultMomentum }, timing),
+  };
+}
+
 function row(subject: Subject, data: CaseData, operation: Operation, bytes: number, timing: Timing | string): BenchmarkRow {
   const head = { label: subject.label, kind: subject.kind, backend: subject.backend, ...(subject.buffers ? { buffers: subject.buffers } : {}), shape: data.shape, layout: data.layout, operation };
   if (typeof timing === 'string') {
@@ -119,7 +134,12 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
   const startedAt = new Date().toISOString();
   const skipped: SkippedRow[] = [...(options.skipped ?? [])];
   const baselines = options.baselines ?? COPY_BASELINES;
-  const sharedCopy = baselines.includes(COPY_BASELINE.twoThreads) ? new SharedCopy(threads) : undefined;
+  // The two-thread copy's workers start when it is first timed and end with the run.
+  let sharedCopy: SharedCopy | undefined;
+  const copyTimers: Record<CopyBaselineName, (bytes: number) => Promise<Timing>> = {
+    [COPY_BASELINE.oneThread]: (bytes) => measureCopy(bytes, timing),
+    [COPY_BASELINE.twoThreads]: (bytes) => (sharedCopy ??= new SharedCopy(threads)).measure(bytes, timing),
+  };
   let pytorch: PytorchSession | undefined;
   try {
     if (options.pytorch) {
@@ -127,25 +147,9 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
       if (started.status === 'ready') pytorch = started.session;
       else skipped.push({ backend: PYTORCH, reason: started.reason });
     }
-    const convention = CONVENTIONS[DEFAULT_CONVENTION];
-    const session = pytorch;
-    const subjects: Subject[] = [
-      ...baselines.map((name): Subject => ({
-        label: name,
-        kind: 'baseline',
-        backend: name,
-        time: (_, __, bytes) => (name === COPY_BASELINE.oneThread ? measureCopy(bytes, timing) : (sharedCopy as SharedCopy).measure(bytes, timing)),
-      })),
-      ...(session
-        ? [
-            {
-              label: PYTORCH,
-              kind: 'pytorch',
-              backend: PYTORCH,
-              time: (data, operation) => session.measure({ shape: data.shape, layout: data.layout, operation, eps: convention.defaultEps, momentum: convention.defaultMomentum }, timing),
-            } satisfies Subject,
-          ]
-        : []),
+    const subjects = [
+      ...baselines.map((name) => copySubject(name, copyTimers[name])),
+      ...(pytorch ? [pytorchSubject(pytorch, timing)] : []),
       ...options.backends.flatMap((backend) => backendSubjects(backend, options.plainArrays ?? true, timing)),
     ];
     const rows: BenchmarkRow[] = [];
