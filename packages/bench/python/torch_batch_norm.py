@@ -7,14 +7,15 @@ Then every line read from stdin is one JSON request
     {"shape": [...], "layout": "NCHW", "operation": "inference" | "trainForward" | "backward",
      "eps": ..., "momentum": ..., "minTimeMs": ..., "repeats": ..., "slowCallMs": ...}
 
-answered by one JSON line {"samples": [ms per call, ...], "callsPerSample": n, "windowMs": ms}
-or {"error": "..."}. The timing scheme is the bench's own (see timing.ts): one warm-up call, a
+answered by one JSON line {"minMs": ..., "medianMs": ..., "maxMs": ..., "samples": [ms per call,
+...], "callsPerSample": n, "windowMs": ms} or {"error": "..."}. The timing scheme is the bench's own (see timing.ts): one warm-up call, a
 second unless the first was slow, then `repeats` samples (at most 3 for a slow call), each the
 mean over as many calls as fit in `minTimeMs`. The process waits on stdin while the bench times
 other backends, so the two never compete for the cores.
 """
 
 import json
+import statistics
 import sys
 import time
 
@@ -70,7 +71,14 @@ def time_call(call, min_time_ms, repeats, slow_call_ms):
         samples.append(elapsed / calls)
         fewest_calls = calls if fewest_calls is None else min(fewest_calls, calls)
         shortest_window = elapsed if shortest_window is None else min(shortest_window, elapsed)
-    return {"samples": samples, "callsPerSample": fewest_calls, "windowMs": shortest_window}
+    return {
+        "minMs": min(samples),
+        "medianMs": statistics.median(samples),
+        "maxMs": max(samples),
+        "samples": samples,
+        "callsPerSample": fewest_calls,
+        "windowMs": shortest_window,
+    }
 
 
 def prepared_call(request):

@@ -2,7 +2,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface, type Interface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { BnBackendError, type Layout, type Operation } from '@bnkit/core';
-import { summarizeSamples, type Timing, type TimingOptions } from './timing.js';
+import type { Timing, TimingOptions } from './timing.js';
 
 /** The row name of PyTorch's measurements. */
 export const PYTORCH = 'pytorch';
@@ -59,6 +59,9 @@ interface Reply {
   readonly torch?: string;
   readonly threads?: number;
   readonly reason?: string;
+  readonly minMs?: number;
+  readonly medianMs?: number;
+  readonly maxMs?: number;
   readonly samples?: number[];
   readonly callsPerSample?: number;
   readonly windowMs?: number;
@@ -156,8 +159,11 @@ async function startOne(python: string, threads: number): Promise<PytorchStart> 
       const result = queue.then(async () => {
         child.stdin.write(`${JSON.stringify({ ...request, ...timing })}\n`);
         const reply = parseReply(await channel.next(), stderr);
-        if (reply.error !== undefined || !reply.samples?.length) throw new BnBackendError(PYTORCH, 'a measurement', reply.error ?? 'no samples');
-        return summarizeSamples(reply.samples, reply.callsPerSample ?? 1, reply.windowMs ?? Number.NaN);
+        const { minMs, medianMs, maxMs, samples, callsPerSample, windowMs } = reply;
+        if (reply.error !== undefined || minMs === undefined || medianMs === undefined || maxMs === undefined || !samples?.length) {
+          throw new BnBackendError(PYTORCH, 'a measurement', reply.error ?? `an incomplete answer: ${JSON.stringify(reply)}`);
+        }
+        return { minMs, medianMs, maxMs, samples, callsPerSample: callsPerSample ?? 1, windowMs: windowMs ?? Number.NaN };
       });
       queue = result.catch(() => undefined);
       return result;

@@ -37,6 +37,8 @@ describe('PyTorch measurements', () => {
         const timing = await session.measure({ shape, layout, operation, ...torchDefaults }, quick);
         expect(timing.samples).toHaveLength(2);
         expect(timing.minMs).toBeGreaterThan(0);
+        expect([timing.minMs, timing.maxMs]).toEqual([Math.min(...timing.samples), Math.max(...timing.samples)]);
+        expect(timing.medianMs).toBeCloseTo((timing.minMs + timing.maxMs) / 2, 12);
         expect(timing.windowMs).toBeGreaterThanOrEqual(1);
       }
     }
