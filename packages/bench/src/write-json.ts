@@ -1,8 +1,8 @@
 import { writeFileAtomic } from '@bnkit/core/node';
 
-/** `value` as indented JSON text ending in a newline; non-finite numbers (NaN of an error row) become null. */
+/** `value` as indented JSON text ending in a newline; NaN (the numbers of an error row) becomes null, as JSON.stringify writes it. */
 export function jsonText(value: unknown): string {
-  return `${JSON.stringify(value, (_, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`;
+  return `${JSON.stringify(value, null, 2)}\n`;
 }
 
 /** Writes `value` as `jsonText` to `file` atomically (temporary file, then rename). */
