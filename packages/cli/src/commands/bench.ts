@@ -10,6 +10,7 @@ import { checkShapeLayout, parseInteger, parseLayout, parseOperations, parsePosi
 import { createProgress } from '../progress.js';
 import { EXIT, UsageError } from '../usage-error.js';
 import type { CommandContext } from './context.js';
+import { checkOutputOptions } from './shared-options.js';
 
 /** Options of `bnkit bench`, parsed. */
 export interface BenchOptions {
@@ -121,6 +122,7 @@ export function registerBenchCommand(program: Command, context: CommandContext):
         ...(raw.json !== undefined ? { json: raw.json } : {}),
         ...(raw.html !== undefined ? { html: raw.html } : {}),
       };
+      await checkOutputOptions({ '--json': raw.json, '--html': raw.html });
       context.exitCode = await runBenchCommand(options, context);
     });
 }
