@@ -73,9 +73,11 @@ describe('bnkit bench', () => {
   });
 
   it('refuses a malformed --shapes and an unknown backend as usage errors', async () => {
-    const shapes = await runBnkit(['bench', '--shapes', '2x3x4:NCHW', '--no-pytorch']);
-    expect(shapes.code).toBe(2);
-    expect(shapes.stderr).toContain('--shapes');
+    for (const bad of ['2x3x4:NCHW', '100000x100000x100000x100000:NCHW']) {
+      const shapes = await runBnkit(['bench', '--shapes', bad, '--no-pytorch']);
+      expect(shapes.code, bad).toBe(2);
+      expect(shapes.stderr).toContain('bnkit: --shapes');
+    }
     const backend = await runBnkit(['bench', '--backend', 'no-such-backend', '--shapes', '4x3:NC', '--no-pytorch', ...quick]);
     expect(backend.code).toBe(2);
     expect(backend.stderr).toMatch(/--backend.*no-such-backend/);

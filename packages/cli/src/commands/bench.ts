@@ -6,7 +6,7 @@ import { benchHtml } from '../bench-html.js';
 import { formatBenchTable } from '../bench-table.js';
 import { loadBench, progressReporter, type Timing } from '../benchmark-run.js';
 import { paletteFor } from '../color.js';
-import { checkShapeLayout, parseInteger, parseLayout, parseOperations, parsePositiveNumber, parseShape } from '../parse-args.js';
+import { MAX_SHAPE_ELEMENTS, checkShapeLayout, parseInteger, parseLayout, parseOperations, parsePositiveNumber, parseShape } from '../parse-args.js';
 import { createProgress } from '../progress.js';
 import { EXIT, UsageError } from '../usage-error.js';
 import type { CommandContext } from './context.js';
@@ -88,11 +88,17 @@ function parseBenchCases(raw: RawBenchOptions): BenchCase[] {
     return [{ shape, layout }];
   }
   if (raw.shapes === undefined) return [...DEFAULT_CASES];
+  let cases: BenchCase[];
   try {
-    return parseCases(raw.shapes, '--shapes');
+    cases = parseCases(raw.shapes, '--shapes');
   } catch (error) {
     throw new UsageError('--shapes', 'comma-separated cases like 32x64x56x56:NCHW', `${raw.shapes} (${error instanceof Error ? error.message : String(error)})`);
   }
+  for (const benchCase of cases) {
+    const elements = benchCase.shape.reduce((product, dim) => product * dim, 1);
+    if (elements > MAX_SHAPE_ELEMENTS) throw new UsageError('--shapes', `cases of at most ${MAX_SHAPE_ELEMENTS} elements (the largest tensor this Node can allocate)`, `${caseText(benchCase)}, ${elements} elements`);
+  }
+  return cases;
 }
 
 /** Adds `bnkit bench` to the program. */
