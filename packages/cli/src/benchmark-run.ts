@@ -53,8 +53,8 @@ export function progressReporter(progress: Progress): (done: number, total: numb
  * Measures every ready backend on one shape and layout for the given operations, through
  * `@bnkit/bench`, next to its copy baselines; one row per backend, in its fastest buffers
  * (`allocate()` where offered), and no PyTorch: what a choice between backends needs.
- * Ready backends are initialised first; unavailable ones are skipped here (tables list them
- * from their slots).
+ * Ready backends are used as they are (the registry owns their init and dispose); unavailable
+ * ones are skipped here (tables list them from their slots).
  */
 export async function measure(
   bench: BenchModule,
@@ -67,9 +67,6 @@ export async function measure(
 ): Promise<Measurement> {
   const backends = slots.flatMap((slot) => (slot.status === 'ready' ? [slot.backend] : []));
   if (backends.length === 0) return { rows: [], baseline: [] };
-  // A runner before this one may have disposed them (the conformance suite does); init makes a
-  // backend usable again and does nothing more to one that is ready.
-  for (const backend of backends) await backend.init();
   const report = await bench.runBenchmark({ backends, cases: [{ shape, layout }], operations, plainArrays: false, ...timing, onProgress: progressReporter(progress) });
   progress.stop();
   return splitReport(report);

@@ -1,11 +1,13 @@
 import { Option, type Command } from 'commander';
-import { BnBackendError, closeAllBackends, LAYOUTS, type Operation } from '@bnkit/core';
-import { BENCHMARK_LEGEND, DEFAULT_CASES, DEFAULT_TIMING, benchmarkHeading, caseText, jsonText, openBenchBackends, parseCases, type BenchCase } from '@bnkit/bench';
+import { LAYOUTS, listUnavailablePackages, type Operation } from '@bnkit/core';
+import { BENCHMARK_LEGEND, DEFAULT_CASES, DEFAULT_TIMING, benchmarkHeading, caseText, parseCases, type BenchCase } from '@bnkit/bench';
 import { writeFileAtomic } from '@bnkit/core/node';
+import { backendOptionHelp, openSelection, parseBackendSelection, selectionFailed, type BackendSelection } from '../backend-selection.js';
 import { benchHtml } from '../bench-html.js';
 import { formatBenchTable } from '../bench-table.js';
 import { loadBench, progressReporter, type Timing } from '../benchmark-run.js';
 import { paletteFor } from '../color.js';
+import { addJsonOption, reportContext, writeJsonOutput } from '../json-output.js';
 import { MAX_SHAPE_ELEMENTS, checkShapeLayout, parseInteger, parseLayout, parseOperations, parsePositiveNumber, parseShape } from '../parse-args.js';
 import { createProgress } from '../progress.js';
 import { EXIT, UsageError } from '../usage-error.js';
@@ -14,8 +16,8 @@ import { checkOutputOptions } from './shared-options.js';
 
 /** Options of `bnkit bench`, parsed. */
 export interface BenchOptions {
-  /** Registered backends to time; every one available here when omitted. */
-  readonly backends?: readonly string[];
+  /** The registered backends to time (`--backend`; every one registered here by default). */
+  readonly backends: BackendSelection;
   readonly cases: readonly BenchCase[];
   readonly operations: readonly Operation[];
   readonly timing: Timing;
@@ -35,34 +37,28 @@ export interface BenchOptions {
  */
 export async function runBenchCommand(options: BenchOptions, context: CommandContext): Promise<number> {
   const bench = await loadBench();
-  try {
-    const { backends, skipped } = await openBenchBackends(options.backends).catch((error: unknown) => {
-      // A name the registry does not hold is a mistake on the command line, not a failed run.
-      if (error instanceof BnBackendError && error.argument === 'backend') throw new UsageError('--backend', error.expected, error.actual);
-      throw error;
-    });
-    const progress = createProgress(context.stderr);
-    const report = await bench.runBenchmark({
-      backends,
-      skipped,
-      cases: options.cases,
-      operations: options.operations,
-      ...options.timing,
-      pytorch: options.pytorch ? (options.python !== undefined ? [options.python] : true) : false,
-      onProgress: progressReporter(progress),
-    });
-    progress.stop();
-    const out = options.json === '-' ? context.stderr : context.stdout;
-    out.write(`${benchmarkHeading(report)}\n\n${formatBenchTable(report, paletteFor(out))}\n\n${BENCHMARK_LEGEND}\n`);
-    if (options.json === '-') context.stdout.write(jsonText(report));
-    else if (options.json !== undefined) await writeFileAtomic(options.json, jsonText(report));
-    if (options.html !== undefined) await writeFileAtomic(options.html, benchHtml(report));
-    const askedForMissing = options.backends !== undefined && skipped.some((s) => options.backends?.includes(s.backend));
-    const failed = report.rows.some((row) => row.kind === 'backend' && row.error !== undefined);
-    return askedForMissing || failed ? EXIT.failure : EXIT.ok;
-  } finally {
-    await closeAllBackends();
-  }
+  const slots = await openSelection(options.backends);
+  const skipped = [
+    ...listUnavailablePackages().map(({ packageName, reason }) => ({ backend: packageName, reason: `package not loaded: ${reason}` })),
+    ...slots.flatMap((slot) => (slot.status === 'unavailable' ? [{ backend: slot.name, reason: slot.reason }] : [])),
+  ];
+  const progress = createProgress(context.stderr);
+  const report = await bench.runBenchmark({
+    backends: slots.flatMap((slot) => (slot.status === 'ready' ? [slot.backend] : [])),
+    skipped,
+    cases: options.cases,
+    operations: options.operations,
+    ...options.timing,
+    pytorch: options.pytorch ? (options.python !== undefined ? [options.python] : true) : false,
+    onProgress: progressReporter(progress),
+  });
+  progress.stop();
+  const out = reportContext(context, options.json).stdout;
+  out.write(`${benchmarkHeading(report)}\n\n${formatBenchTable(report, paletteFor(out))}\n\n${BENCHMARK_LEGEND}\n`);
+  if (options.json !== undefined) await writeJsonOutput(options.json, report, context);
+  if (options.html !== undefined) await writeFileAtomic(options.html, benchHtml(report));
+  const failed = report.rows.some((row) => row.kind === 'backend' && row.error !== undefined);
+  return selectionFailed(options.backends, slots) || failed ? EXIT.failure : EXIT.ok;
 }
 
 interface RawBenchOptions {
@@ -103,32 +99,31 @@ function parseBenchCases(raw: RawBenchOptions): BenchCase[] {
 
 /** Adds `bnkit bench` to the program. */
 export function registerBenchCommand(program: Command, context: CommandContext): void {
-  program
+  const command = program
     .command('bench')
     .description('benchmark backends side by side with one- and two-thread memory copies and, when installed, PyTorch')
-    .option('-b, --backend <names>', 'comma-separated registered backends (default: every backend available here)')
+    .option('-b, --backend <names>', backendOptionHelp())
     .option('--shapes <list>', 'cases as DIMSxDIMS:LAYOUT, comma-separated', DEFAULT_CASES.map(caseText).join(','))
     .option('--shape <dims>', 'one case instead: comma-separated dims in layout order (with --layout)')
     .addOption(new Option('--layout <layout>', 'memory layout of --shape').choices(LAYOUTS).default('NCHW'))
-    .option('--op <ops>', 'comma-separated operations: inference, train, backward', 'inference,train,backward')
+    .option('--op <ops>', 'comma-separated operations: inference, trainForward, backward', 'inference,trainForward,backward')
     .option('--min-time-ms <ms>', 'least time per sample in milliseconds', String(DEFAULT_TIMING.minTimeMs))
     .option('--repeats <n>', 'samples per row; min, median and max are reported', String(DEFAULT_TIMING.repeats))
     .option('--no-pytorch', 'do not look for PyTorch (by default it is timed in the same run when python3 can import torch)')
     .option('--python <exe>', 'the Python interpreter with torch (default: python3, then /usr/bin/python3)')
-    .option('--json <file>', 'also write the report as JSON to this file; - writes it to standard output (the table then goes to standard error)')
-    .option('--html <file>', 'also write a self-contained HTML page with charts of ms and GB/s and their spread')
-    .action(async (raw: RawBenchOptions, command: Command) => {
-      const options: BenchOptions = {
-        ...(raw.backend !== undefined ? { backends: raw.backend.split(',').map((name) => name.trim()) } : {}),
-        cases: parseBenchCases({ ...raw, ...(command.getOptionValueSource('shapes') === 'default' ? { shapes: undefined } : {}) }),
-        operations: parseOperations('--op', raw.op),
-        timing: { minTimeMs: parsePositiveNumber('--min-time-ms', raw.minTimeMs), repeats: parseInteger('--repeats', raw.repeats, 1, 1000) },
-        pytorch: raw.pytorch,
-        ...(raw.python !== undefined ? { python: raw.python } : {}),
-        ...(raw.json !== undefined ? { json: raw.json } : {}),
-        ...(raw.html !== undefined ? { html: raw.html } : {}),
-      };
-      await checkOutputOptions({ '--json': raw.json, '--html': raw.html });
-      context.exitCode = await runBenchCommand(options, context);
-    });
+    .option('--html <file>', 'also write a self-contained HTML page with charts of ms and GB/s and their spread');
+  addJsonOption(command, 'the report (every row with min, median and max)').action(async (raw: RawBenchOptions) => {
+    const options: BenchOptions = {
+      backends: parseBackendSelection('--backend', raw.backend),
+      cases: parseBenchCases({ ...raw, ...(command.getOptionValueSource('shapes') === 'default' ? { shapes: undefined } : {}) }),
+      operations: parseOperations('--op', raw.op),
+      timing: { minTimeMs: parsePositiveNumber('--min-time-ms', raw.minTimeMs), repeats: parseInteger('--repeats', raw.repeats, 1, 1000) },
+      pytorch: raw.pytorch,
+      ...(raw.python !== undefined ? { python: raw.python } : {}),
+      ...(raw.json !== undefined ? { json: raw.json } : {}),
+      ...(raw.html !== undefined ? { html: raw.html } : {}),
+    };
+    await checkOutputOptions({ '--json': raw.json, '--html': raw.html });
+    context.exitCode = await runBenchCommand(options, context);
+  });
 }

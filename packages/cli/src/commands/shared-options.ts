@@ -1,10 +1,15 @@
 import { stat } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
+import { DEFAULT_TIMING } from '@bnkit/bench';
 import { BnError, LAYOUTS, describeValue, type Layout } from '@bnkit/core';
 import { checkOutputPath, isSameFile } from '@bnkit/core/node';
 import type { Timing } from '../benchmark-run.js';
+import { STANDARD_OUTPUT } from '../json-output.js';
 import { checkShapeLayout, parseInteger, parseLayout, parsePositiveNumber, parseShape } from '../parse-args.js';
 import { UsageError } from '../usage-error.js';
+
+// The timing `@bnkit/bench` uses when none is given, so that `--help` shows the real values.
+export { DEFAULT_TIMING };
 
 /** Raw shape, layout and timing options as commander hands them over. */
 export interface RawShapeOptions {
@@ -19,8 +24,8 @@ export function addShapeOptions(command: Command, defaultShape: string, defaultL
   return command
     .option('--shape <dims>', 'comma-separated dims in layout order', defaultShape)
     .addOption(new Option('--layout <layout>', 'memory layout').choices(LAYOUTS).default(defaultLayout))
-    .option('--min-time-ms <ms>', 'least time per measurement in milliseconds (default: the bench package default)')
-    .option('--repeats <n>', 'measurements per operation; the median is reported (default: the bench package default)');
+    .option('--min-time-ms <ms>', 'least time per measurement in milliseconds', String(DEFAULT_TIMING.minTimeMs))
+    .option('--repeats <n>', 'measurements per operation; the median is reported', String(DEFAULT_TIMING.repeats));
 }
 
 /**
@@ -37,9 +42,6 @@ export function parseShapeOptions(raw: RawShapeOptions): { shape: number[]; layo
   };
   return { shape, layout, timing };
 }
-
-/** The output path that means standard output rather than a file. */
-const STANDARD_OUTPUT = '-';
 
 /**
  * Checks the file options a command will write (`--json`, `--html`, `--out`) before any work
