@@ -3,8 +3,11 @@ import { OPERATIONS, type Backend, type BackendExpectations, type GoldenCase } f
 import { missingCapability } from './capabilities.js';
 import { effectiveTolerances, findExpectedFailure } from './expectations.js';
 import { loadVectors } from './load-vectors.js';
+import { describeHardening } from './hardening-vitest.js';
 import { checkProperties, describePropertyFailure, propertyUnsupported } from './properties.js';
 import { runCaseOperation } from './run-case.js';
+
+export { describeHardening } from './hardening-vitest.js';
 
 /** Options of `describeConformance`. */
 export interface DescribeConformanceOptions {
@@ -14,6 +17,8 @@ export interface DescribeConformanceOptions {
   properties?: boolean;
   /** Random cases per operation in the property-based checks; default 25. */
   propertyRuns?: number;
+  /** Whether to register the hardening checks (`describeHardening`); default true. */
+  hardening?: boolean;
 }
 
 /**
@@ -25,6 +30,8 @@ export interface DescribeConformanceOptions {
  * backend is created while tests are collected (to read its capabilities), initialised in
  * `beforeAll` and disposed in `afterAll`. With `properties` (the default) it also registers one
  * fast-check property per operation, comparing the backend with the float64 reference on random cases.
+ * With `hardening` (the default), the hardening checks (`describeHardening`): typed errors for bad
+ * requests, finite outputs on extreme inputs, out/in aliasing.
  */
 export function describeConformance(
   name: string,
@@ -78,5 +85,6 @@ export function describeConformance(
         }
       });
     }
+    if (options.hardening ?? true) describeHardening(backend, expectations);
   });
 }
