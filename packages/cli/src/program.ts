@@ -4,10 +4,12 @@ import { closeAllBackends } from '@bnkit/core';
 import { backendOptionHelp, loadRegisteredBackends } from './backend-selection.js';
 import { registerBenchCommand } from './commands/bench.js';
 import { registerChooseCommand } from './commands/choose.js';
+import { registerCompareCommand } from './commands/compare.js';
 import { registerConformanceCommand } from './commands/conformance.js';
 import { registerGradcheckCommand } from './commands/gradcheck.js';
 import { registerMainCommand } from './commands/main.js';
 import { registerOnnxCommands } from './commands/onnx-tools.js';
+import { registerRecalibrateCommand } from './commands/recalibrate.js';
 import type { CommandContext } from './commands/context.js';
 import { releaseOutput } from './output-hold.js';
 import { EXIT, UsageError } from './usage-error.js';
@@ -43,6 +45,8 @@ export function createProgram(context: CommandContext): Command {
   registerChooseCommand(program, context);
   registerGradcheckCommand(program, context);
   registerOnnxCommands(program, context);
+  registerRecalibrateCommand(program, context);
+  registerCompareCommand(program, context);
   registerMainCommand(program, context);
   return program;
 }
