@@ -139,8 +139,8 @@ export function createTfjsBackend(kind: TfjsKind, settings: TfjsBackendSettings 
       await ready();
     },
 
-    async inference(input): Promise<InferenceOutput> {
-      const { info, options } = prepareInference(input);
+    async inference(request): Promise<InferenceOutput> {
+      const { info, options, input } = prepareInference(request);
       const x = checkFloat32('x', input.x);
       checkOut('out.y', input.out?.y, info.size);
       await ready();
@@ -165,8 +165,8 @@ export function createTfjsBackend(kind: TfjsKind, settings: TfjsBackendSettings 
       return { y: deliver(y, input.out?.y) };
     },
 
-    async trainForward(input): Promise<TrainForwardOutput> {
-      const { info, options } = prepareTrainForward(input);
+    async trainForward(request): Promise<TrainForwardOutput> {
+      const { info, options, input } = prepareTrainForward(request);
       const x = checkFloat32('x', input.x);
       checkOut('out.y', input.out?.y, info.size);
       await ready();
@@ -202,8 +202,8 @@ export function createTfjsBackend(kind: TfjsKind, settings: TfjsBackendSettings 
       return { ...output, y: deliver(output.y as Float32Array, input.out?.y) };
     },
 
-    async backward(input): Promise<BackwardOutput> {
-      const { info, options } = prepareBackward(input);
+    async backward(request): Promise<BackwardOutput> {
+      const { info, options, input } = prepareBackward(request);
       const x = checkFloat32('x', input.x);
       const dy = checkFloat32('dy', input.dy);
       checkOut('out.dx', input.out?.dx, info.size);
