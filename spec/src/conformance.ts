@@ -1,7 +1,7 @@
 import type { Backend, BackendExpectations, GoldenCase, Operation } from '@bnkit/core';
 import { missingCapability } from './capabilities.js';
 import { effectiveTolerances, findExpectedFailure } from './expectations.js';
-import { loadVectors } from './load-vectors.js';
+import { defaultCases } from '#default-cases';
 import { runCaseOperation } from './run-case.js';
 
 /** What happened to one operation of one case. `expected-failure` counts as success; `unexpected-pass` as failure. */
@@ -39,7 +39,7 @@ export interface ConformanceReport {
 export interface ConformanceOptions {
   /** The backend's known failures and wider tolerances. */
   expectations?: BackendExpectations;
-  /** The cases to run; default `loadVectors()`, the committed vectors. */
+  /** The cases to run; default the committed vectors (`loadVectors()`), in Node only: a browser must pass them. */
   cases?: readonly GoldenCase[];
   /** Called after each result, for progress. */
   onResult?: (result: CaseResult) => void;
@@ -75,11 +75,11 @@ export function describeResult(result: CaseResult): string {
  * failed, unsupported (a capability the backend does not declare; never run, never counted as
  * passed), expected-failure or unexpected-pass (a declared expected failure that passed, which
  * makes the run not ok). Initialises the backend first and disposes it at the end.
- * @throws BnValueError from `loadVectors` when no cases are given and a committed vector is malformed;
- *   whatever the backend's `init` throws.
+ * @throws BnValueError from `loadVectors` when no cases are given and a committed vector is malformed,
+ *   or in a browser when no cases are given; whatever the backend's `init` throws.
  */
 export async function runConformance(backend: Backend, options: ConformanceOptions = {}): Promise<ConformanceReport> {
-  const cases = options.cases ?? loadVectors();
+  const cases = options.cases ?? defaultCases();
   await backend.init();
   const results: CaseResult[] = [];
   try {

@@ -11,6 +11,7 @@ import { addJsonOption, reportContext, writeJsonOutput } from '../json-output.js
 import { MAX_SHAPE_ELEMENTS, checkShapeLayout, parseInteger, parseLayout, parseOperations, parsePositiveNumber, parseShape } from '../parse-args.js';
 import { createProgress } from '../progress.js';
 import { EXIT, UsageError } from '../usage-error.js';
+import { addBrowserOption, runBrowserBenchCommand } from './browser.js';
 import type { CommandContext } from './context.js';
 import { checkOutputOptions } from './shared-options.js';
 
@@ -73,6 +74,7 @@ interface RawBenchOptions {
   python?: string;
   json?: string;
   html?: string;
+  browser?: boolean;
 }
 
 function parseBenchCases(raw: RawBenchOptions): BenchCase[] {
@@ -112,12 +114,24 @@ export function registerBenchCommand(program: Command, context: CommandContext):
     .option('--no-pytorch', 'do not look for PyTorch (by default it is timed in the same run when python3 can import torch)')
     .option('--python <exe>', 'the Python interpreter with torch (default: python3, then /usr/bin/python3)')
     .option('--html <file>', 'also write a self-contained HTML page with charts of ms and GB/s and their spread');
-  addJsonOption(command, 'the report (every row with min, median and max)').action(async (raw: RawBenchOptions) => {
+  addJsonOption(addBrowserOption(command), 'the report (every row with min, median and max)').action(async (raw: RawBenchOptions) => {
+    const cases = parseBenchCases({ ...raw, ...(command.getOptionValueSource('shapes') === 'default' ? { shapes: undefined } : {}) });
+    const operations = parseOperations('--op', raw.op);
+    const timing = { minTimeMs: parsePositiveNumber('--min-time-ms', raw.minTimeMs), repeats: parseInteger('--repeats', raw.repeats, 1, 1000) };
+    if (raw.browser) {
+      // The page times one case: --shape, one --shapes entry, or the first default case.
+      const given = command.getOptionValueSource('shapes') !== 'default';
+      if (given && cases.length > 1) throw new UsageError('--shapes', 'one case with --browser', raw.shapes ?? '');
+      const [only] = cases as [BenchCase];
+      await checkOutputOptions({ '--json': raw.json });
+      context.exitCode = await runBrowserBenchCommand(raw, { shape: only.shape, layout: only.layout, ...timing, operations }, context);
+      return;
+    }
     const options: BenchOptions = {
       backends: parseBackendSelection('--backend', raw.backend),
-      cases: parseBenchCases({ ...raw, ...(command.getOptionValueSource('shapes') === 'default' ? { shapes: undefined } : {}) }),
-      operations: parseOperations('--op', raw.op),
-      timing: { minTimeMs: parsePositiveNumber('--min-time-ms', raw.minTimeMs), repeats: parseInteger('--repeats', raw.repeats, 1, 1000) },
+      cases,
+      operations,
+      timing,
       pytorch: raw.pytorch,
       ...(raw.python !== undefined ? { python: raw.python } : {}),
       ...(raw.json !== undefined ? { json: raw.json } : {}),
