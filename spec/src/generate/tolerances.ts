@@ -1,5 +1,4 @@
-import { forEachInChannel, type ShapeInfo } from '../layout.js';
-import type { CaseTolerances } from './format.js';
+import { forEachInChannel, type CaseTolerances, type ShapeInfo } from '@bnkit/core';
 
 /** The unit roundoff of float32, 2^-24: the relative error of rounding one value to float32. */
 export const FLOAT32_UNIT_ROUNDOFF = 2 ** -24;

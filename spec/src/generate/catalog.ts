@@ -1,4 +1,4 @@
-import type { Layout } from '../layout.js';
+import type { Layout } from '@bnkit/core';
 import type { CaseRecipe } from './recipe.js';
 
 /*
