@@ -288,7 +288,7 @@ describe('coverage of the catalog', () => {
   });
 
   it('sorts cases into the report groups', () => {
-    expect(new Set(vectors.map((g) => g.group))).toEqual(new Set(['layouts', 'conventions', 'momentum', 'eps', 'numerics', 'edge', 'sizes', 'running-stats', 'hand']));
+    expect(new Set(vectors.map((g) => g.group))).toEqual(new Set(['layouts', 'conventions', 'momentum', 'eps', 'numerics', 'edge', 'sizes', 'running-stats', 'hand', 'float32-range']));
     expect(ids).toContain('nchw/eps-1e-5/offset-1e4');
   });
 });
@@ -346,7 +346,8 @@ function numericGradientsByChannel(problem: GradcheckProblem, invStd: readonly n
 }
 
 describe('the expected gradients agree with finite differences of the forward', () => {
-  const withBackward = vectors.filter((golden) => golden.operations.includes('backward'));
+  // With invStd = 1e25, no difference step float64 can resolve at x = 2 follows the slope; that case is worked by hand below.
+  const withBackward = vectors.filter((golden) => golden.operations.includes('backward') && golden.id !== 'nc/eps-1e-50/zero-variance');
 
   it.each(withBackward.map((golden) => [golden.id, golden] as const))('%s', (_, golden) => {
     const gamma = golden.params.gamma && Float32Array.from(golden.params.gamma);
@@ -382,7 +383,74 @@ function expectClose(actual: readonly number[] | undefined, expected: readonly n
   expected.forEach((value, i) => expect(Math.abs((actual?.[i] as number) - value), `${what}[${i}]`).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(value))));
 }
 
+describe('the float32-range cases sit where spec/README.md puts them', () => {
+  const FLT_MAX = 3.4028234663852886e38;
+  const FLT_MIN = 2 ** -126;
+  const deviations = (golden: GoldenCase): number[] => {
+    const info = describeShape(golden.shape, golden.layout);
+    return golden.steps.flatMap((step) => {
+      const mean = step.expected.trainForward?.batchMean ?? [];
+      const out: number[] = [];
+      for (let c = 0; c < info.c; c++) forEachInChannel(info, c, (i) => out.push(Math.abs((step.x[i] as number) - (mean[c] as number))));
+      return out;
+    });
+  };
+  const variances = (golden: GoldenCase): number[] => golden.steps.flatMap((step) => [...(step.expected.trainForward?.batchVar ?? []), ...(step.expected.trainForward?.runningVar ?? [])]);
+  const everyInput = (golden: GoldenCase): number[] => [...golden.steps.flatMap((step) => [...step.x, ...(step.dy ?? [])]), ...Object.values(golden.params).flat().filter((v): v is number => typeof v === 'number')];
+
+  it('hold inputs that are finite as float32 values', () => {
+    for (const golden of vectors.filter((candidate) => candidate.group === 'float32-range')) {
+      for (const value of everyInput(golden)) expect(Number.isFinite(Math.fround(value)), `${golden.id} ${value}`).toBe(true);
+    }
+  });
+
+  it('largest: every |x - mean| below 2^64 (so every square and the variance are finite float32 values) and above 0.8 of it', () => {
+    const golden = byId('nchw/scale-3.2e18/largest-float32');
+    const largest = Math.max(...deviations(golden));
+    expect(largest).toBeLessThan(2 ** 64);
+    expect(largest).toBeGreaterThan(0.8 * 2 ** 64);
+    expect(Math.max(...variances(golden))).toBeLessThan(FLT_MAX);
+  });
+
+  it('smallest: every variance a normal float32, the smallest within a factor 2 of 2^-126', () => {
+    const golden = byId('nhwc/scale-2.5e-19/smallest-float32');
+    expect(golden.options.eps).toBe(0);
+    const smallest = Math.min(...variances(golden));
+    expect(smallest).toBeGreaterThanOrEqual(FLT_MIN);
+    expect(smallest).toBeLessThan(2 * FLT_MIN);
+  });
+
+  it('1e30: values of magnitude 1e30, whose variance has no float32', () => {
+    const golden = byId('nchw/scale-1e30/untracked');
+    expect(Math.max(...golden.steps[0]!.x.map(Math.abs))).toBeGreaterThan(1e30);
+    expect(Math.min(...variances(golden))).toBeGreaterThan(FLT_MAX);
+  });
+
+  it('eps 1e-50: an eps that rounds to 0 in float32, on a channel of zero variance', () => {
+    const golden = byId('nc/eps-1e-50/zero-variance');
+    expect(Math.fround(golden.options.eps)).toBe(0);
+    expect(variances(golden).every((v) => v === 0)).toBe(true);
+  });
+});
+
 describe('cases checked against arithmetic by hand', () => {
+  it('nc/eps-1e-50/zero-variance: y = beta exactly, dx = gamma invStd / m (m dy - sum dy)', () => {
+    const golden = byId('nc/eps-1e-50/zero-variance');
+    const invStd = 1 / Math.sqrt(1e-50);
+    for (const [s, step] of golden.steps.entries()) {
+      // Every x is 2, the running mean is 2 and the running variance 0: xhat = 0 in training and inference.
+      expect(step.expected.inference?.y, `step ${s + 1} inference`).toEqual([0.5, 0.5, 0.5, 0.5]);
+      expect(step.expected.trainForward?.y, `step ${s + 1} train`).toEqual([0.5, 0.5, 0.5, 0.5]);
+      expectClose(step.expected.trainForward?.invStd, [invStd], `step ${s + 1} invStd`);
+      expect(step.expected.trainForward?.runningVar).toEqual([0]);
+      const dy = step.dy ?? [];
+      const sum = dy.reduce((a, b) => a + b, 0);
+      expectClose(step.expected.backward?.dbeta, [sum], `step ${s + 1} dbeta`);
+      expect(step.expected.backward?.dgamma).toEqual([0]);
+      expectClose(step.expected.backward?.dx, dy.map((g) => ((1.5 * invStd) / 4) * (4 * g - sum)), `step ${s + 1} dx`);
+    }
+  });
+
   it('nc/hand/four-values: x = [1, 2, 3, 4], pytorch defaults', () => {
     const golden = byId('nc/hand/four-values');
     const step = golden.steps[0];
