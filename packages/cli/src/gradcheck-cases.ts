@@ -1,4 +1,5 @@
-import { CONVENTION_NAMES, createPrng, type GradcheckProblem, type GradcheckTolerance, type Layout } from '@bnkit/core';
+import { CONVENTION_NAMES, type GradcheckProblem, type GradcheckTolerance, type Layout } from '@bnkit/core';
+import { createPrng } from '@bnkit/spec';
 import type { Precision } from './backends.js';
 
 /** Layouts gradcheck cycles through: every rank, channels first and last. */

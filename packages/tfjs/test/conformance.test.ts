@@ -1,9 +1,19 @@
+import type { BackendExpectations, ExpectedFailure } from '@bnkit/core';
 import { describeConformance } from '@bnkit/spec/vitest';
 import { createTfjsBackend, tfjsExpectations } from '../src/index.js';
 
 describeConformance('tfjs-cpu', () => createTfjsBackend('cpu'), tfjsExpectations['tfjs-cpu']);
 describeConformance('tfjs-wasm', () => createTfjsBackend('wasm'), tfjsExpectations['tfjs-wasm']);
 
-// The autodiff backward recomputes the statistics from x; the vectors' saved statistics are those of x, so it must pass too.
-describeConformance('tfjs-cpu with autodiff backward', () => createTfjsBackend('cpu', { backward: 'autodiff' }), tfjsExpectations['tfjs-cpu']);
-describeConformance('tfjs-wasm with autodiff backward', () => createTfjsBackend('wasm', { backward: 'autodiff' }), tfjsExpectations['tfjs-wasm']);
+// The autodiff backward recomputes the statistics from x in float32, so at the edges of float32's range it fails where the closed form does not (measured).
+const AUTODIFF_FLOAT32_RANGE: readonly ExpectedFailure[] = [
+  { id: 'nc/eps-1e-50/zero-variance', operation: 'backward', reason: 'autodiff: eps 1e-50 rounds to 0 in float32, so dx = Infinity on a zero variance' },
+  { id: 'nchw/scale-1e30/untracked', operation: 'backward', reason: 'autodiff: the recomputed variance, 1e60, overflows float32 (dx error ratio 2.4e4)' },
+  { id: 'nchw/scale-3.2e18/largest-float32', operation: 'backward', reason: 'autodiff: the recomputed sum of squared deviations near 2^64 overflows float32 (dx error ratio 2.5e4)' },
+  { id: 'nhwc/scale-2.5e-19/smallest-float32', operation: 'backward', reason: 'autodiff: dx = Infinity; the chain through sqrt(var + eps) with var near 2^-126 leaves float32 range' },
+];
+const withAutodiff = (expectations: BackendExpectations): BackendExpectations => ({ ...expectations, expectedFailures: [...expectations.expectedFailures, ...AUTODIFF_FLOAT32_RANGE] });
+
+// Within float32's range the vectors' saved statistics are those of x, so the autodiff backward must pass too.
+describeConformance('tfjs-cpu with autodiff backward', () => createTfjsBackend('cpu', { backward: 'autodiff' }), withAutodiff(tfjsExpectations['tfjs-cpu']));
+describeConformance('tfjs-wasm with autodiff backward', () => createTfjsBackend('wasm', { backward: 'autodiff' }), withAutodiff(tfjsExpectations['tfjs-wasm']));
