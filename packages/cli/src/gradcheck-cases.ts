@@ -1,5 +1,5 @@
 import { CONVENTION_NAMES, type GradcheckProblem, type GradcheckTolerance, type Layout } from '@bnkit/core';
-import { createPrng } from '@bnkit/spec';
+import { createPrng, standardNormal } from '@bnkit/spec';
 import type { Precision } from './backends.js';
 
 /** Layouts gradcheck cycles through: every rank, channels first and last. */
@@ -38,7 +38,7 @@ function shapeFor(layout: Layout, random: () => number): number[] {
  */
 export function gradcheckProblems(count: number, seed: number): NamedProblem[] {
   const random = createPrng(seed).next;
-  const normal = (): number => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+  const normal = (): number => standardNormal(random);
   const problems: NamedProblem[] = [];
   for (let i = 0; i < count; i++) {
     const layout = GRADCHECK_LAYOUTS[i % GRADCHECK_LAYOUTS.length] as Layout;
