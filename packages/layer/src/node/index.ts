@@ -1,0 +1,1 @@
+export { readStateDictNpy, writeStateDictNpy } from './npy-state.js';
