@@ -1,3 +1,4 @@
+import { constants } from 'node:buffer';
 import { BnError, LAYOUTS, OPERATIONS, describeShape, describeValue, type Layout, type Operation } from '@bnkit/core';
 import { UsageError } from './usage-error.js';
 
@@ -40,14 +41,25 @@ export function parseNameList<T extends string>(option: string, value: string, k
 }
 
 /**
+ * The most elements a tensor of a command-line shape may have: a float64 tensor of them must fit
+ * in one ArrayBuffer of this Node (the reference and the statistics work in float64).
+ */
+export const MAX_SHAPE_ELEMENTS = Math.floor(constants.MAX_LENGTH / Float64Array.BYTES_PER_ELEMENT);
+
+/**
  * Parses a shape such as `32,64,56,56`.
- * @throws UsageError naming `option` when an item is not a positive integer.
+ * @throws UsageError naming `option` when an item is not a positive integer, or when the tensor
+ *   would have more than `MAX_SHAPE_ELEMENTS` elements (no backend could allocate it).
  */
 export function parseShape(option: string, value: string): number[] {
   const expected = 'comma-separated positive integers, e.g. 32,64,56,56';
   const dims = splitList(option, value, expected).map((item) => (/^\d+$/.test(item) ? Number(item) : Number.NaN));
   if (dims.some((dim) => !Number.isSafeInteger(dim) || dim < 1)) {
     throw new UsageError(option, expected, describeValue(value));
+  }
+  const elements = dims.reduce((product, dim) => product * dim, 1);
+  if (elements > MAX_SHAPE_ELEMENTS) {
+    throw new UsageError(option, `a shape of at most ${MAX_SHAPE_ELEMENTS} elements (the largest tensor this Node can allocate)`, `${describeValue(value)}, ${elements} elements`);
   }
   return dims;
 }

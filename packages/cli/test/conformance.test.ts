@@ -2,7 +2,8 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { goldenCaseToNodeTest, writeGoldenCaseNodeTest, writeNodeTestDirectory } from '@bnkit/onnx';
+import { goldenCaseToNodeTest } from '@bnkit/onnx';
+import { writeGoldenCaseNodeTest, writeNodeTestDirectory } from '@bnkit/onnx/node';
 import { loadVectorFile } from '@bnkit/spec';
 import { repoRoot, runBnkit } from './run-cli.js';
 

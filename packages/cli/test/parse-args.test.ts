@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BACKEND_NAMES } from '../src/backends.js';
 import { paletteFor } from '../src/color.js';
-import { checkShapeLayout, parseInteger, parseNameList, parseOperations, parseShape } from '../src/parse-args.js';
+import { checkShapeLayout, MAX_SHAPE_ELEMENTS, parseInteger, parseNameList, parseOperations, parseShape } from '../src/parse-args.js';
 import { UsageError } from '../src/usage-error.js';
 
 describe('argument parsers', () => {
@@ -29,6 +29,12 @@ describe('argument parsers', () => {
     expect(error).toMatchObject({ argument: '--shape', actual: '"2,-3"' });
     expect(() => checkShapeLayout([2, 3, 4], 'NHWC')).toThrow('--shape (with --layout NHWC): expected rank 4 for layout NHWC, got rank 3 [2, 3, 4]');
     expect(() => parseInteger('--cases', '1.5', 1)).toThrow('--cases: expected an integer >= 1, got "1.5"');
+  });
+
+  it('refuse a shape with more elements than one tensor can hold, and take the largest that fits', () => {
+    expect(() => parseShape('--shape', '100000,100000,100000,100000')).toThrow(UsageError);
+    expect(() => parseShape('--shape', `${MAX_SHAPE_ELEMENTS + 1}`)).toThrow(/^--shape: expected a shape of at most/);
+    expect(parseShape('--shape', `${MAX_SHAPE_ELEMENTS}`)).toEqual([MAX_SHAPE_ELEMENTS]);
   });
 });
 

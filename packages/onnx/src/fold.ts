@@ -1,4 +1,4 @@
-import { describeValue } from '@bnkit/core';
+import { CONVENTIONS, describeValue } from '@bnkit/core';
 import { decodeModel, parseModelProto, type GraphProto } from './model-codec.js';
 import { onnx, ownBytes } from './proto.js';
 import { intToNumber, tensorFromProto, tensorToProto, unreadableReason } from './tensor-codec.js';
@@ -120,7 +120,7 @@ function bnScale(editor: GraphEditor, bn: NodeProto): { scale: Float64Array; mea
   const bad = stats.find((s) => typeof s === 'string');
   if (bad !== undefined) return `statistic ${bad}`;
   const [gamma, beta, mean, variance] = stats as FloatConstant[] as [FloatConstant, FloatConstant, FloatConstant, FloatConstant];
-  const eps = floatAttribute(bn, 'epsilon', 1e-5);
+  const eps = floatAttribute(bn, 'epsilon', CONVENTIONS.onnx.defaultEps);
   const scale = Float64Array.from(gamma.values, (g, i) => g / Math.sqrt((variance.values[i] as number) + eps));
   return { scale, mean: mean.values, beta: beta.values };
 }

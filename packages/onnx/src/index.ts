@@ -1,3 +1,5 @@
+// The main entry works on bytes and runs anywhere JavaScript does (no `node:` import, a test
+// bundles it for the browser); reading and writing files is in `@bnkit/onnx/node`.
 export type {
   DecodedGraph,
   DecodedModel,
@@ -25,19 +27,4 @@ export { parseStats, parseStatsText } from './stats-json.js';
 export { NODE_TEST_NAMES, type NodeTestData, type NodeTestDataSet, type NodeTestKind } from './node-test-data.js';
 export { goldenCaseToNodeTest, nodeTestName, type NodeTestOptions } from './node-test-build.js';
 export { NODE_TEST_TOLERANCE, nodeTestToGoldenCases, type ReadNodeTestOptions } from './node-test-read.js';
-export {
-  readNodeTestDirectory,
-  readNodeTestGoldenCases,
-  writeGoldenCaseNodeTest,
-  writeNodeTestDirectory,
-  type WriteNodeTestOptions,
-} from './node-test-files.js';
-export {
-  batchNormNodesToJson,
-  exportOnnxFromStatsFile,
-  foldOnnxFile,
-  inspectOnnxFile,
-  replaceStatisticsInFile,
-  type BnNodeJson,
-  type ExportOnnxFileOptions,
-} from './onnx-files.js';
+export { batchNormNodesToJson, type BnNodeJson } from './batch-norm-json.js';

@@ -1,6 +1,8 @@
 import {
   BnValueError,
   CONVENTIONS,
+  DEFAULT_ONNX_OPSET,
+  ONNX_OPSETS,
   channelsFirstTwin,
   describeShape,
   describeValue,
@@ -16,11 +18,14 @@ import type { OnnxAttribute, OnnxNode, OnnxTensor } from './types.js';
 export interface NodeTestOptions {
   /** Which operation to write; default: inference when the case has inference expectations, else trainForward. */
   kind?: NodeTestKind;
-  /** Default-domain opset; default 15. Inference: 9, 14 or 15; training mode: 14 or 15. */
+  /** Default-domain opset; default `DEFAULT_ONNX_OPSET` of core. Inference: any of `ONNX_OPSETS` (9, 14, 15); training mode: those from 14 (which added training_mode). */
   opset?: number;
   /** Element type of every tensor; default float32, as in the ONNX project's tests. */
   dataType?: 'float32' | 'float64';
 }
+
+/** The first opset whose BatchNormalization has `training_mode`. */
+const TRAINING_MODE_OPSET = 14;
 
 /** A stable node-test directory name for a case id: `test_bnkit_` and the id with non-alphanumerics as `_`. */
 export function nodeTestName(caseId: string, kind: NodeTestKind = 'inference'): string {
@@ -37,7 +42,7 @@ function defaultKind(c: GoldenCase): NodeTestKind {
  * @throws BnValueError naming the option that does not map.
  */
 function checkMapsOntoOnnx(c: GoldenCase, kind: NodeTestKind, opset: number): void {
-  const allowed = kind === 'inference' ? [9, 14, 15] : [14, 15];
+  const allowed = kind === 'inference' ? ONNX_OPSETS : ONNX_OPSETS.filter((o) => o >= TRAINING_MODE_OPSET);
   if (!allowed.includes(opset)) throw new BnValueError('opset', `one of ${allowed.join(', ')} for ${kind}`, describeValue(opset));
   if (!c.options.trackRunningStats) {
     throw new BnValueError(`case ${c.id}: options.trackRunningStats`, 'true (ONNX BatchNormalization always takes running statistics)', 'false');
@@ -101,7 +106,7 @@ function nodeTestModel(c: GoldenCase, kind: NodeTestKind, opset: number, dataTyp
  */
 export function goldenCaseToNodeTest(c: GoldenCase, options: NodeTestOptions = {}): NodeTestData {
   const kind = options.kind ?? defaultKind(c);
-  const opset = options.opset ?? 15;
+  const opset = options.opset ?? DEFAULT_ONNX_OPSET;
   const dataType = options.dataType ?? 'float32';
   checkMapsOntoOnnx(c, kind, opset);
   const info = describeShape(c.shape, c.layout, `case ${c.id}: shape`);

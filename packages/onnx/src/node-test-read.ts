@@ -1,5 +1,6 @@
 import {
   BnShapeError,
+  CONVENTIONS,
   GOLDEN_SPEC_VERSION,
   biasedVariance,
   channelMoments,
@@ -15,9 +16,9 @@ import { decodeModel } from './model-codec.js';
 import type { NodeTestData } from './node-test-data.js';
 import type { DecodedModel, DecodedNode, OnnxTensor } from './types.js';
 
-/** ONNX's BatchNormalization defaults. */
-const ONNX_EPSILON = 1e-5;
-const ONNX_MOMENTUM = 0.9;
+/** ONNX's BatchNormalization defaults, from core's conventions. */
+const ONNX_EPSILON = CONVENTIONS.onnx.defaultEps;
+const ONNX_MOMENTUM = CONVENTIONS.onnx.defaultMomentum;
 
 /** Tolerances of cases read from node tests: float32-rounded expectations. */
 export const NODE_TEST_TOLERANCE: CaseTolerances = {
@@ -75,7 +76,7 @@ function batchStatistics(x: number[], shape: number[], layout: GoldenCase['layou
 /**
  * Reads a BatchNormalization node test as golden cases, one single-step case per data set
  * (`<id>/set-<k>`), in the `onnx` convention with eps and momentum from the node's attributes
- * (ONNX defaults 1e-5 and 0.9 when absent). Inference tests give `inference` cases; training-mode
+ * (ONNX's defaults, `CONVENTIONS.onnx`, when absent). Inference tests give `inference` cases; training-mode
  * tests give `trainForward` cases whose expected y and running statistics are the test's outputs,
  * and whose batch mean, variance and inverse std (which ONNX does not output) are the float64
  * reference moments of x from `@bnkit/core`. The layout is read from Transposes around the node,

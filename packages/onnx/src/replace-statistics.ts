@@ -3,6 +3,7 @@ import { listBatchNormNodes, type BnNodeStatistics } from './batch-norm-nodes.js
 import { OnnxFormatError } from './errors.js';
 import { decodeModel } from './model-codec.js';
 import { onnx } from './proto.js';
+import { checkStorableArray, checkStorableAttribute } from './storable.js';
 import { readStringField, spliceMessage } from './wire-splice.js';
 
 /** Field numbers of the ONNX schema that the splice walks. */
@@ -90,7 +91,9 @@ function findNode(nodes: readonly BnNodeStatistics[], name: string, argument: st
  * Doc strings, metadata, other nodes, other initializers and unknown fields are untouched.
  * @throws OnnxFormatError for malformed bytes, an invalid model, or a statistic that is not an
  *   initializer of its own (a Constant node's output, or an initializer other nodes also read);
- *   BnValueError for an unknown node name, non-finite values, a negative variance or eps;
+ *   BnValueError for an unknown node name, non-finite values, a negative variance or eps, or a
+ *   value the stored element type (float32 for eps) turns into Infinity or 0, naming the field
+ *   and index;
  *   BnShapeError for arrays whose length is not the node's C.
  */
 export function replaceBatchNormStatistics(bytes: Uint8Array, updates: readonly StatisticsUpdate[]): Uint8Array {
@@ -108,6 +111,7 @@ export function replaceBatchNormStatistics(bytes: Uint8Array, updates: readonly 
       if (values === undefined) continue;
       const argument = `updates[${i}].${field}`;
       checkValues(argument, values, node.channels, field === 'runningVar');
+      checkStorableArray(argument, values, node[field] instanceof Float64Array ? 'float64' : 'float32');
       const initializer = node.inputNames[role];
       if (!initializerNames.has(initializer)) {
         throw new OnnxFormatError(argument, `an initializer holding node ${describeValue(update.node)}'s ${role}`, `${describeValue(initializer)} is not an initializer`);
@@ -121,6 +125,7 @@ export function replaceBatchNormStatistics(bytes: Uint8Array, updates: readonly 
       if (typeof update.eps !== 'number' || !Number.isFinite(update.eps) || update.eps < 0) {
         throw new BnValueError(`updates[${i}].eps`, 'a finite number >= 0', describeValue(update.eps));
       }
+      checkStorableAttribute(`updates[${i}].eps`, update.eps);
       epsilons.set(update.node, update.eps);
     }
   });

@@ -38,13 +38,15 @@ export function parseStats(json: unknown, source = 'stats.json'): BnStatistics {
 }
 
 /**
- * Parses the text of a stats.json file (see `parseStats`).
+ * Parses the text of a stats.json file (see `parseStats`); a leading UTF-8 byte-order mark is
+ * skipped.
  * @throws BnValueError for text that is not JSON, or content `parseStats` refuses.
  */
 export function parseStatsText(text: string, source = 'stats.json'): BnStatistics {
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    // Editors on Windows often save UTF-8 with a byte-order mark, which JSON.parse refuses.
+    json = JSON.parse(text.startsWith('\uFEFF') ? text.slice(1) : text);
   } catch (error) {
     throw new BnValueError(source, 'JSON text', `unparsable (${(error as Error).message})`);
   }

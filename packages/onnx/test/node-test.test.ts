@@ -9,12 +9,9 @@ import {
   nodeTestName,
   nodeTestToGoldenCases,
   OnnxFormatError,
-  readNodeTestDirectory,
-  readNodeTestGoldenCases,
-  writeGoldenCaseNodeTest,
-  writeNodeTestDirectory,
   type NodeTestData,
 } from '../src/index.js';
+import { readNodeTestDirectory, readNodeTestGoldenCases, writeGoldenCaseNodeTest, writeNodeTestDirectory } from '../src/node/index.js';
 import { referenceCase } from './golden-cases.js';
 import { SHAPES, toleranceRatio } from '@bnkit/spec/test';
 import { runModel } from './helpers.js';

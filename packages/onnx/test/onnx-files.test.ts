@@ -1,20 +1,11 @@
 import { BnShapeError, BnValueError } from '@bnkit/core';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { lstat, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  batchNormNodesToJson,
-  encodeModel,
-  exportBatchNormModel,
-  exportOnnxFromStatsFile,
-  foldOnnxFile,
-  inspectOnnxFile,
-  OnnxFormatError,
-  parseStats,
-  parseStatsText,
-  replaceStatisticsInFile,
-} from '../src/index.js';
+import { batchNormNodesToJson, encodeModel, exportBatchNormModel, OnnxFormatError, parseStats, parseStatsText } from '../src/index.js';
+import { exportOnnxFromStatsFile, foldOnnxFile, inspectOnnxFile, replaceStatisticsInFile, writeNodeTestDirectory } from '../src/node/index.js';
 
 const stats = { gamma: [1, 2], beta: [0.5, -0.5], runningMean: [0.25, 4], runningVar: [1.5, 0.125], eps: 1e-5 };
 
@@ -96,7 +87,7 @@ describe('file functions', () => {
     await expect(replaceStatisticsInFile({ input: model, out: existing, updates: [{ node: 'bn', gamma: [1, 2, 3] }] })).rejects.toThrow(BnShapeError);
     expect(new Uint8Array(await readFile(existing))).toEqual(Uint8Array.from([1, 2, 3]));
     expect(await exists(absent)).toBe(false);
-    expect((await readdir(dir)).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+    expect((await readdir(dir)).filter((n) => n.includes('tmp'))).toEqual([]);
   });
 
   it('replaces statistics in place and folds into a new file', async () => {
@@ -129,5 +120,63 @@ describe('file functions', () => {
     const result = await foldOnnxFile({ input, out });
     expect(result.folded).toEqual([{ batchNorm: 'bn', into: 'Conv', opType: 'Conv' }]);
     expect(await inspectOnnxFile(out)).toEqual([]);
+  });
+});
+
+describe('file functions: what they refuse to overwrite', () => {
+  it('accepts a stats.json that starts with a UTF-8 byte-order mark', async () => {
+    const path = join(dir, 'bom.json');
+    await writeFile(path, `\uFEFF${JSON.stringify(stats)}`);
+    const bytes = await exportOnnxFromStatsFile({ stats: path, out: join(dir, 'bom.onnx') });
+    expect(bytes).toEqual(exportBatchNormModel(stats));
+    expect(parseStatsText(`\uFEFF${JSON.stringify(stats)}`)).toEqual(stats);
+  });
+
+  it('refuses to write the model over its own stats file, under any name', async () => {
+    const path = join(dir, 'self.json');
+    const text = JSON.stringify(stats);
+    await writeFile(path, text);
+    await symlink('self.json', join(dir, 'self-link.onnx'));
+    for (const out of [path, join(dir, 'self-link.onnx')]) {
+      await expect(exportOnnxFromStatsFile({ stats: path, out })).rejects.toMatchObject({ argument: 'out', name: 'BnValueError' });
+    }
+    expect(await readFile(path, 'utf8')).toBe(text);
+  });
+
+  it('refuses a FIFO as the output of fold and export, and leaves it a FIFO', async () => {
+    const model = join(dir, 'fifo-input.onnx');
+    await writeFile(model, exportBatchNormModel(stats));
+    const statsPath = join(dir, 'fifo-stats.json');
+    await writeFile(statsPath, JSON.stringify(stats));
+    const fifo = join(dir, 'pipe.onnx');
+    execFileSync('mkfifo', [fifo]);
+    await expect(foldOnnxFile({ input: model, out: fifo })).rejects.toThrow(/^out: .*is a FIFO/);
+    await expect(exportOnnxFromStatsFile({ stats: statsPath, out: fifo })).rejects.toThrow(/^out: .*is a FIFO/);
+    expect((await lstat(fifo)).isFIFO()).toBe(true);
+  });
+
+  it('overwrites only a directory with a node-test directory, never a file or a link', async () => {
+    const data = { model: exportBatchNormModel(stats), dataSets: [] };
+    const file = join(dir, 'a-file');
+    await writeFile(file, 'keep');
+    await expect(writeNodeTestDirectory(data, file, { overwrite: true })).rejects.toThrow(/not a directory/);
+    expect(await readFile(file, 'utf8')).toBe('keep');
+    await mkdir(join(dir, 'real-dir'));
+    await symlink('real-dir', join(dir, 'dir-link'));
+    await expect(writeNodeTestDirectory(data, join(dir, 'dir-link'), { overwrite: true })).rejects.toThrow(/symbolic link/);
+    expect((await lstat(join(dir, 'dir-link'))).isSymbolicLink()).toBe(true);
+    await writeNodeTestDirectory(data, join(dir, 'real-dir'), { overwrite: true });
+    expect(await readdir(join(dir, 'real-dir'))).toEqual(['model.onnx']);
+  });
+
+  it('removes the temporary directory a killed writer left, and only that', async () => {
+    const data = { model: exportBatchNormModel(stats), dataSets: [] };
+    const stale = join(dir, '.tests.999999999.0123abcd.bnkit-tmp');
+    const live = join(dir, `.tests.${process.ppid}.0123abcd.bnkit-tmp`);
+    await mkdir(join(stale, 'test_data_set_0'), { recursive: true });
+    await mkdir(live);
+    await writeNodeTestDirectory(data, join(dir, 'tests'));
+    expect((await readdir(dir)).filter((n) => n.startsWith('.tests.'))).toEqual([`.tests.${process.ppid}.0123abcd.bnkit-tmp`]);
+    await rm(live, { recursive: true });
   });
 });

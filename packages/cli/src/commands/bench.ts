@@ -10,7 +10,7 @@ import { createProgress } from '../progress.js';
 import { EXIT } from '../usage-error.js';
 import { writeFileAtomic } from '@bnkit/core/node';
 import type { CommandContext } from './context.js';
-import { addShapeOptions, parseShapeOptions, type RawShapeOptions } from './shared-options.js';
+import { addShapeOptions, checkOutputOptions, parseShapeOptions, type RawShapeOptions } from './shared-options.js';
 
 /** Options of `bnkit bench`, parsed. */
 export interface BenchOptions {
@@ -74,6 +74,7 @@ export function registerBenchCommand(program: Command, context: CommandContext):
       ...(raw.json ? { json: raw.json } : {}),
       ...(raw.html ? { html: raw.html } : {}),
     };
+    await checkOutputOptions({ '--json': raw.json, '--html': raw.html });
     context.exitCode = await runBenchCommand(options, context);
   });
 }

@@ -9,6 +9,7 @@ import { createProgress } from '../progress.js';
 import { loadCases, loadSpec, runSuiteWithProgress, type BackendConformance } from '../spec-suite.js';
 import { writeFileAtomic } from '@bnkit/core/node';
 import type { CommandContext } from './context.js';
+import { checkDirectoryOption, checkOutputOptions } from './shared-options.js';
 
 /** Options of `bnkit conformance`, parsed. */
 export interface ConformanceOptions {
@@ -94,6 +95,8 @@ export function registerConformanceCommand(program: Command, context: CommandCon
         onnxNodeTests: raw.onnxNodeTests,
         ...(raw.json ? { json: raw.json } : {}),
       };
+      await checkOutputOptions({ '--json': raw.json });
+      await checkDirectoryOption('--onnx-node-tests', raw.onnxNodeTests);
       context.exitCode = await runConformanceCommand(options, context);
     });
 }

@@ -6,25 +6,29 @@ import { formatInspection, inspection } from '../onnx-inspection.js';
 import { parseInteger, parseLayout } from '../parse-args.js';
 import { EXIT, UsageError } from '../usage-error.js';
 import type { CommandContext } from './context.js';
+import { checkNotInput, checkOutputOptions } from './shared-options.js';
 
 const ONNX = '@bnkit/onnx';
+const ONNX_NODE = '@bnkit/onnx/node';
 
-/** The functions of `@bnkit/onnx` the ONNX commands use; the package does the ONNX work and writes files atomically. */
-type OnnxTools = Pick<
-  typeof import('@bnkit/onnx'),
-  'EXPORT_OPSETS' | 'exportOnnxFromStatsFile' | 'foldOnnxFile' | 'decodeModel' | 'listBatchNormNodes' | 'batchNormNodesToJson'
->;
+/**
+ * The functions of `@bnkit/onnx` (on bytes) and `@bnkit/onnx/node` (on files) the ONNX commands
+ * use; the package does the ONNX work and writes files atomically.
+ */
+type OnnxTools = Pick<typeof import('@bnkit/onnx'), 'EXPORT_OPSETS' | 'decodeModel' | 'listBatchNormNodes' | 'batchNormNodesToJson'> &
+  Pick<typeof import('@bnkit/onnx/node'), 'exportOnnxFromStatsFile' | 'foldOnnxFile'>;
 
 async function loadOnnx(): Promise<OnnxTools> {
-  const module = await importPackage(ONNX);
-  const get = <K extends keyof OnnxTools>(name: K): OnnxTools[K] => requireExport<OnnxTools[K]>(module, ONNX, name);
+  const [bytes, files] = await Promise.all([importPackage(ONNX), importPackage(ONNX_NODE)]);
+  const get = <K extends keyof OnnxTools>(module: Record<string, unknown>, packageName: string, name: K): OnnxTools[K] =>
+    requireExport<OnnxTools[K]>(module, packageName, name);
   return {
-    EXPORT_OPSETS: requireExport<OnnxTools['EXPORT_OPSETS']>(module, ONNX, 'EXPORT_OPSETS', 'object'),
-    exportOnnxFromStatsFile: get('exportOnnxFromStatsFile'),
-    foldOnnxFile: get('foldOnnxFile'),
-    decodeModel: get('decodeModel'),
-    listBatchNormNodes: get('listBatchNormNodes'),
-    batchNormNodesToJson: get('batchNormNodesToJson'),
+    EXPORT_OPSETS: requireExport<OnnxTools['EXPORT_OPSETS']>(bytes, ONNX, 'EXPORT_OPSETS', 'object'),
+    decodeModel: get(bytes, ONNX, 'decodeModel'),
+    listBatchNormNodes: get(bytes, ONNX, 'listBatchNormNodes'),
+    batchNormNodesToJson: get(bytes, ONNX, 'batchNormNodesToJson'),
+    exportOnnxFromStatsFile: get(files, ONNX_NODE, 'exportOnnxFromStatsFile'),
+    foldOnnxFile: get(files, ONNX_NODE, 'foldOnnxFile'),
   };
 }
 
@@ -38,23 +42,31 @@ export interface ExportOnnxOptions {
 
 /**
  * Writes a one-node BatchNormalization model from a statistics JSON file and says what it wrote.
- * @throws UsageError for an opset the exporter does not write; BnValueError, BnShapeError for an
- *   unreadable or malformed statistics file (naming the file and field).
+ * @throws UsageError for an opset the exporter does not write, or an `--out` that cannot be
+ *   written or is the stats file itself; BnValueError, BnShapeError for an unreadable or
+ *   malformed statistics file (naming the file and field) or a value float32 cannot hold.
  */
 export async function runExportOnnx(options: ExportOnnxOptions, context: CommandContext): Promise<number> {
   const onnx = await loadOnnx();
   if (!onnx.EXPORT_OPSETS.includes(options.opset)) {
     throw new UsageError('--opset', `one of ${onnx.EXPORT_OPSETS.join(', ')}`, describeValue(options.opset));
   }
+  await checkOutputOptions({ '--out': options.out });
+  await checkNotInput('--out', options.out, '--stats', options.stats);
   const bytes = await onnx.exportOnnxFromStatsFile(options);
   const channels = onnx.listBatchNormNodes(bytes)[0]?.channels;
   context.stdout.write(`Wrote ${options.out}: BatchNormalization, ${channels} channels, opset ${options.opset}, layout ${options.layout}, ${bytes.length} bytes\n`);
   return EXIT.ok;
 }
 
-/** Folds BatchNormalization nodes into the Conv or Gemm before them, writes the model and lists what was folded or left. */
+/**
+ * Folds BatchNormalization nodes into the Conv or Gemm before them, writes the model and lists
+ * what was folded or left. Writing over the input model is allowed (the write is atomic).
+ * @throws UsageError for an `--out` that cannot be written (checked before the model is read).
+ */
 export async function runFold(input: string, out: string, context: CommandContext): Promise<number> {
   const onnx = await loadOnnx();
+  await checkOutputOptions({ '--out': out });
   const result = await onnx.foldOnnxFile({ input, out });
   context.stdout.write(`Wrote ${out}: ${result.folded.length} BatchNormalization node(s) folded, ${result.skipped.length} left in place\n`);
   for (const f of result.folded) context.stdout.write(`  folded ${f.batchNorm} into ${f.opType} ${f.into}\n`);

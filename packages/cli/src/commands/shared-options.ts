@@ -1,7 +1,10 @@
+import { stat } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
-import { LAYOUTS, type Layout } from '@bnkit/core';
+import { BnError, LAYOUTS, describeValue, type Layout } from '@bnkit/core';
+import { checkOutputPath, isSameFile } from '@bnkit/core/node';
 import type { Timing } from '../benchmark-run.js';
 import { checkShapeLayout, parseInteger, parseLayout, parsePositiveNumber, parseShape } from '../parse-args.js';
+import { UsageError } from '../usage-error.js';
 
 /** Raw shape, layout and timing options as commander hands them over. */
 export interface RawShapeOptions {
@@ -33,4 +36,50 @@ export function parseShapeOptions(raw: RawShapeOptions): { shape: number[]; layo
     ...(raw.repeats !== undefined ? { repeats: parseInteger('--repeats', raw.repeats, 1, 1000) } : {}),
   };
   return { shape, layout, timing };
+}
+
+/** The output path that means standard output rather than a file. */
+const STANDARD_OUTPUT = '-';
+
+/**
+ * Checks the file options a command will write (`--json`, `--html`, `--out`) before any work
+ * starts, with the atomic writer's own rules (`checkOutputPath` of `@bnkit/core/node`): a path
+ * in an existing, writable directory that is absent, a regular file or a symbolic link to one.
+ * Options left out (undefined) and `-` (standard output) are skipped.
+ * @throws UsageError naming the option: a directory, a device, a FIFO, a missing directory.
+ */
+export async function checkOutputOptions(options: Readonly<Record<string, string | undefined>>): Promise<void> {
+  for (const [option, path] of Object.entries(options)) {
+    if (path === undefined || path === STANDARD_OUTPUT) continue;
+    try {
+      await checkOutputPath(path, option);
+    } catch (error) {
+      if (error instanceof BnError) throw new UsageError(option, error.expected, error.actual);
+      throw error;
+    }
+  }
+}
+
+/**
+ * Checks that each path given to a directory option (`--onnx-node-tests`, `--vectors`) is an
+ * existing directory, before any work starts.
+ * @throws UsageError naming the option and the path.
+ */
+export async function checkDirectoryOption(option: string, paths: readonly string[]): Promise<void> {
+  for (const path of paths) {
+    const stats = await stat(path).catch((error: NodeJS.ErrnoException) => error.code ?? 'unreadable');
+    if (typeof stats === 'string') throw new UsageError(option, 'an existing directory', `${describeValue(path)} (${stats})`);
+    if (!stats.isDirectory()) throw new UsageError(option, 'an existing directory', `${describeValue(path)} is not a directory`);
+  }
+}
+
+/**
+ * Checks that an output file is not one of the command's input files (the same file under any
+ * name, through links), which the write would destroy.
+ * @throws UsageError naming `option`.
+ */
+export async function checkNotInput(option: string, out: string, inputOption: string, input: string): Promise<void> {
+  if (await isSameFile(out, input)) {
+    throw new UsageError(option, `a file other than ${inputOption}`, `${describeValue(out)} is the ${inputOption} file ${describeValue(input)}`);
+  }
 }

@@ -1,12 +1,13 @@
 import { BnValueError, describeValue, type GoldenCase } from '@bnkit/core';
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { OnnxFormatError } from './errors.js';
-import { goldenCaseToNodeTest, type NodeTestOptions } from './node-test-build.js';
-import type { NodeTestData, NodeTestDataSet } from './node-test-data.js';
-import { nodeTestToGoldenCases, type ReadNodeTestOptions } from './node-test-read.js';
-import { decodeTensor, encodeTensor } from './tensor-codec.js';
+import { removeStaleTemporaries, temporaryPath, trackTemporary } from '@bnkit/core/node';
+import { OnnxFormatError } from '../errors.js';
+import { goldenCaseToNodeTest, type NodeTestOptions } from '../node-test-build.js';
+import type { NodeTestData, NodeTestDataSet } from '../node-test-data.js';
+import { nodeTestToGoldenCases, type ReadNodeTestOptions } from '../node-test-read.js';
+import { decodeTensor, encodeTensor } from '../tensor-codec.js';
 
 /** Options of writing a node-test directory. */
 export interface WriteNodeTestOptions {
@@ -25,15 +26,25 @@ async function exists(path: string): Promise<boolean> {
  * Writes `model.onnx` and `test_data_set_<k>/input_<i>.pb`, `output_<i>.pb` (serialized
  * TensorProtos) into `dir`, the layout of the ONNX project's backend node tests. The directory is
  * built under a temporary name next to `dir` and renamed into place, so `dir` is either absent,
- * left as it was, or complete.
- * @throws BnValueError when `dir` exists and `overwrite` is not set; the file system's errors.
+ * left as it was, or complete; the temporary directory is removed on failure and on SIGINT,
+ * SIGTERM or SIGHUP, and one a killed process left is removed by the next write of `dir` (see
+ * `writeFileAtomic` of `@bnkit/core/node`). With `overwrite`, only a directory is replaced (never
+ * a file, a special file or a symbolic link).
+ * @throws BnValueError when `dir` exists and `overwrite` is not set, or exists and is not a
+ *   directory; the file system's errors.
  */
 export async function writeNodeTestDirectory(data: NodeTestData, dir: string, options: WriteNodeTestOptions = {}): Promise<void> {
-  if (!options.overwrite && (await exists(dir))) {
+  const existing = await lstat(dir).catch(() => undefined);
+  if (existing !== undefined && !options.overwrite) {
     throw new BnValueError('dir', 'a path that does not exist yet (or overwrite: true)', `${describeValue(basename(dir))} exists`);
   }
-  const suffix = `${process.pid}.${randomBytes(4).toString('hex')}`;
-  const temporary = join(dirname(dir), `.${basename(dir)}.${suffix}.tmp`);
+  if (existing !== undefined && (existing.isSymbolicLink() || !existing.isDirectory())) {
+    // Only a directory is replaced: overwriting must not destroy a file, a device or a link.
+    throw new BnValueError('dir', 'an existing directory to overwrite, or a path that does not exist yet', `${describeValue(dir)} is ${existing.isSymbolicLink() ? 'a symbolic link' : 'not a directory'}`);
+  }
+  await removeStaleTemporaries(dir);
+  const temporary = temporaryPath(dir);
+  const untrack = trackTemporary(temporary);
   try {
     await mkdir(temporary);
     await writeFile(join(temporary, 'model.onnx'), data.model);
@@ -44,7 +55,8 @@ export async function writeNodeTestDirectory(data: NodeTestData, dir: string, op
       for (const [i, t] of set.outputs.entries()) await writeFile(join(setDir, `output_${i}.pb`), encodeTensor(t));
     }
     if (await exists(dir)) {
-      const old = join(dirname(dir), `.${basename(dir)}.${suffix}.old`);
+      // Not a tracked temporary: should the process die between the renames, the old tests stay here.
+      const old = join(dirname(dir), `.${basename(dir)}.${process.pid}.${randomBytes(4).toString('hex')}.old`);
       await rename(dir, old);
       await rename(temporary, dir);
       await rm(old, { recursive: true, force: true });
@@ -54,6 +66,8 @@ export async function writeNodeTestDirectory(data: NodeTestData, dir: string, op
   } catch (error) {
     await rm(temporary, { recursive: true, force: true });
     throw error;
+  } finally {
+    untrack();
   }
 }
 

@@ -1,11 +1,11 @@
-import { BnValueError, describeValue, type Layout } from '@bnkit/core';
+import { BnValueError, DEFAULT_ONNX_OPSET, describeValue, type Layout } from '@bnkit/core';
 import { readFile } from 'node:fs/promises';
-import { writeFileAtomic } from '@bnkit/core/node';
-import { exportBatchNormModel, type BatchNormExportOptions } from './batch-norm-model.js';
-import { listBatchNormNodes, type BnNodeStatistics } from './batch-norm-nodes.js';
-import { foldBatchNorm, type FoldResult } from './fold.js';
-import { replaceBatchNormStatistics, type StatisticsUpdate } from './replace-statistics.js';
-import { parseStatsText } from './stats-json.js';
+import { isSameFile, writeFileAtomic } from '@bnkit/core/node';
+import { exportBatchNormModel, type BatchNormExportOptions } from '../batch-norm-model.js';
+import { listBatchNormNodes, type BnNodeStatistics } from '../batch-norm-nodes.js';
+import { foldBatchNorm, type FoldResult } from '../fold.js';
+import { replaceBatchNormStatistics, type StatisticsUpdate } from '../replace-statistics.js';
+import { parseStatsText } from '../stats-json.js';
 
 /**
  * Reads a whole file.
@@ -15,7 +15,7 @@ async function readInput(path: string, argument: string): Promise<Buffer> {
   try {
     return await readFile(path);
   } catch (error) {
-    throw new BnValueError(argument, 'a readable file', `${describeValue(path)} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    throw new BnValueError(argument, 'a readable file', `${describeValue(path)} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, undefined, { cause: error });
   }
 }
 
@@ -23,9 +23,9 @@ async function readInput(path: string, argument: string): Promise<Buffer> {
 export interface ExportOnnxFileOptions {
   /** Path of the stats.json file. */
   stats: string;
-  /** Path of the .onnx file to write. */
+  /** Path of the .onnx file to write; not the stats file. */
   out: string;
-  /** 9, 14 or 15; default 15. */
+  /** 9, 14 or 15; default `DEFAULT_ONNX_OPSET` of core. */
   opset?: number;
   /** Default NCHW. */
   layout?: Layout;
@@ -33,18 +33,23 @@ export interface ExportOnnxFileOptions {
 }
 
 /**
- * `bnkit export-onnx`: reads stats.json (see `parseStats`), writes the BatchNormalization model
- * atomically to `out`, and returns its bytes. `out` is untouched when anything fails.
+ * `bnkit export-onnx`: reads stats.json (see `parseStats`; a UTF-8 byte-order mark is allowed),
+ * writes the BatchNormalization model atomically to `out` (see `writeFileAtomic` of
+ * `@bnkit/core/node`), and returns its bytes. `out` is untouched when anything fails.
  * @throws BnValueError for an unreadable or invalid stats.json (naming the field, expected and
- *   found value) or bad options; BnShapeError for arrays of different lengths.
+ *   found value), a value float32 cannot hold, `out` naming the stats file itself or a special
+ *   file, or bad options; BnShapeError for arrays of different lengths.
  */
 export async function exportOnnxFromStatsFile(options: ExportOnnxFileOptions): Promise<Uint8Array> {
+  if (await isSameFile(options.stats, options.out)) {
+    throw new BnValueError('out', 'a file other than the stats file it is made from', `${describeValue(options.out)} is ${describeValue(options.stats)}`);
+  }
   const text = (await readInput(options.stats, 'stats')).toString('utf8');
   const stats = parseStatsText(text, options.stats);
-  const exportOptions: BatchNormExportOptions = { opset: options.opset ?? 15, layout: options.layout ?? 'NCHW' };
+  const exportOptions: BatchNormExportOptions = { opset: options.opset ?? DEFAULT_ONNX_OPSET, layout: options.layout ?? 'NCHW' };
   if (options.dataType !== undefined) exportOptions.dataType = options.dataType;
   const bytes = exportBatchNormModel(stats, exportOptions);
-  await writeFileAtomic(options.out, bytes);
+  await writeFileAtomic(options.out, bytes, { argument: 'out' });
   return bytes;
 }
 
@@ -56,46 +61,15 @@ export async function inspectOnnxFile(path: string): Promise<BnNodeStatistics[]>
   return listBatchNormNodes(new Uint8Array(await readInput(path, 'model')));
 }
 
-/** A BN node as plain JSON (`bnkit inspect --json`): arrays as number arrays, absent fields as null. */
-export interface BnNodeJson {
-  name: string;
-  index: number;
-  channels: number;
-  layout: Layout | null;
-  eps: number;
-  momentum: number | null;
-  trainingMode: boolean;
-  gamma: number[];
-  beta: number[];
-  runningMean: number[];
-  runningVar: number[];
-}
-
-/** The JSON form of `inspectOnnxFile`'s result. */
-export function batchNormNodesToJson(nodes: readonly BnNodeStatistics[]): BnNodeJson[] {
-  return nodes.map((n) => ({
-    name: n.name,
-    index: n.index,
-    channels: n.channels,
-    layout: n.layout ?? null,
-    eps: n.eps,
-    momentum: n.momentum ?? null,
-    trainingMode: n.trainingMode,
-    gamma: Array.from(n.gamma),
-    beta: Array.from(n.beta),
-    runningMean: Array.from(n.runningMean),
-    runningVar: Array.from(n.runningVar),
-  }));
-}
-
 /**
  * `bnkit fold`: folds BN nodes into the Conv/Gemm before them (see `foldBatchNorm`) and writes
  * the model atomically to `out`. `out` is untouched when anything fails.
- * @throws BnValueError for an unreadable input; OnnxFormatError for malformed or invalid models.
+ * @throws BnValueError for an unreadable input or an `out` that cannot be written (a special
+ *   file, a missing directory); OnnxFormatError for malformed or invalid models.
  */
 export async function foldOnnxFile(options: { input: string; out: string }): Promise<FoldResult> {
   const result = foldBatchNorm(new Uint8Array(await readInput(options.input, 'input')));
-  await writeFileAtomic(options.out, result.bytes);
+  await writeFileAtomic(options.out, result.bytes, { argument: 'out' });
   return result;
 }
 
@@ -104,10 +78,10 @@ export async function foldOnnxFile(options: { input: string; out: string }): Pro
  * (see `replaceBatchNormStatistics`), and writes the result atomically to `out` (which may be
  * `input`). `out` is untouched when anything fails.
  * @throws BnValueError, BnShapeError, OnnxFormatError as `replaceBatchNormStatistics` does, and
- *   BnValueError for an unreadable input.
+ *   BnValueError for an unreadable input or an `out` that cannot be written.
  */
 export async function replaceStatisticsInFile(options: { input: string; out: string; updates: readonly StatisticsUpdate[] }): Promise<Uint8Array> {
   const bytes = replaceBatchNormStatistics(new Uint8Array(await readInput(options.input, 'input')), options.updates);
-  await writeFileAtomic(options.out, bytes);
+  await writeFileAtomic(options.out, bytes, { argument: 'out' });
   return bytes;
 }

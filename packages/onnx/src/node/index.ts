@@ -1,0 +1,8 @@
+export {
+  readNodeTestDirectory,
+  readNodeTestGoldenCases,
+  writeGoldenCaseNodeTest,
+  writeNodeTestDirectory,
+  type WriteNodeTestOptions,
+} from './node-test-files.js';
+export { exportOnnxFromStatsFile, foldOnnxFile, inspectOnnxFile, replaceStatisticsInFile, type ExportOnnxFileOptions } from './onnx-files.js';
