@@ -1,10 +1,9 @@
 import type { Layout } from '@bnkit/core';
-import { unavailableText, type OpenedBackend } from './backends.js';
+import { unavailableText, type OpenedBackend } from './backend-selection.js';
 import type { Measurement } from './benchmark-run.js';
 import type { BenchmarkRow } from '@bnkit/bench';
 import { environmentText } from './bench-table.js';
 import { formatMs, formatQuantity } from './format-number.js';
-import { operationLabel } from './parse-args.js';
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 const BAR_HEIGHT = 22;
@@ -15,10 +14,6 @@ const VALUE_WIDTH = 240;
 /** Escapes text for HTML and SVG content and attribute values. */
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
-function opLabel(operation: string): string {
-  return operation === 'trainForward' ? operationLabel(operation) : operation;
 }
 
 function chart(operation: string, bars: readonly BenchmarkRow[]): string {
@@ -38,8 +33,8 @@ function chart(operation: string, bars: readonly BenchmarkRow[]): string {
     ].join('');
   });
   return [
-    `<h2>${escapeHtml(opLabel(operation))}</h2>`,
-    `<svg xmlns="${SVG_NS}" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${escapeHtml(`${opLabel(operation)} throughput in GB/s`)}">`,
+    `<h2>${escapeHtml(operation)}</h2>`,
+    `<svg xmlns="${SVG_NS}" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${escapeHtml(`${operation} throughput in GB/s`)}">`,
     ...items,
     '</svg>',
   ].join('\n');
@@ -74,7 +69,7 @@ rect.baseline { fill: #9a9a9a; }
 </head>
 <body>
 <h1>${escapeHtml(title)}</h1>
-${measurement.report ? `<p>${escapeHtml(environmentText(measurement.report))}</p>\n` : ''}<p>Throughput in GB/s: the least bytes each operation must move per float32 element (inference 8, train 12, backward 12; 1 GB = 1e9 bytes) over the median time; longer is faster. The grey bar is a plain memory copy of the same bytes.</p>
+${measurement.report ? `<p>${escapeHtml(environmentText(measurement.report))}</p>\n` : ''}<p>Throughput in GB/s: the least bytes each operation must move per float32 element (inference 8, trainForward 12, backward 12; 1 GB = 1e9 bytes) over the median time; longer is faster. The grey bar is a plain memory copy of the same bytes.</p>
 ${charts.join('\n')}
 ${unavailable.length ? `<h2>Not measured</h2>\n<ul>\n${unavailable.join('\n')}\n</ul>` : ''}
 </body>

@@ -1,19 +1,14 @@
 import type { Layout } from '@bnkit/core';
-import { unavailableText, type OpenedBackend } from './backends.js';
+import { unavailableText, type OpenedBackend } from './backend-selection.js';
 import type { Palette } from './color.js';
 import type { BenchmarkReport, BenchmarkRow } from '@bnkit/bench';
 import { formatMs, formatQuantity } from './format-number.js';
-import { operationLabel } from './parse-args.js';
 import { formatTable } from './text-table.js';
 import type { Measurement } from './benchmark-run.js';
 
-function opLabel(operation: string): string {
-  return operation === 'trainForward' ? operationLabel(operation) : operation;
-}
-
 function rowCells(row: BenchmarkRow, palette: Palette): string[] {
-  if (row.error) return [row.backend, opLabel(row.operation), '-', '-', '-', palette.red(`error: ${row.error}`)];
-  return [row.backend, opLabel(row.operation), formatMs(row.medianMs), formatQuantity(row.gbPerSec, 3), formatQuantity(row.ratioToCopy, 3), ''];
+  if (row.error) return [row.backend, row.operation, '-', '-', '-', palette.red(`error: ${row.error}`)];
+  return [row.backend, row.operation, formatMs(row.medianMs), formatQuantity(row.gbPerSec, 3), formatQuantity(row.ratioToCopy, 3), ''];
 }
 
 /**
@@ -54,7 +49,7 @@ export function shapeText(shape: readonly number[], layout: Layout): string {
 
 /** What the benchmark columns mean, printed under the table. */
 export const BENCH_LEGEND = [
-  'GB/s counts the least bytes an operation must move per float32 element (inference 8, train 12, backward 12;',
+  'GB/s counts the least bytes an operation must move per float32 element (inference 8, trainForward 12, backward 12;',
   '1 GB = 1e9 bytes) over the median time. vs copy: that GB/s divided by a plain memory copy of the same bytes',
   '(1 = as fast as copying). The copy row is the baseline itself.',
 ].join('\n');

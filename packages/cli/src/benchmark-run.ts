@@ -1,5 +1,5 @@
 import type { Layout, Operation } from '@bnkit/core';
-import type { OpenedBackend } from './backends.js';
+import type { OpenedBackend } from './backend-selection.js';
 import type { BenchmarkReport, BenchmarkRow } from '@bnkit/bench';
 import { importPackage, requireExport } from './load-package.js';
 import type { Progress } from './progress.js';

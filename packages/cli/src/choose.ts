@@ -1,16 +1,20 @@
 import { FEATURES, LAYOUTS, type Layout, type Operation } from '@bnkit/core';
-import { unavailableText, type OpenedBackend } from './backends.js';
+import { unavailableText, type OpenedBackend } from './backend-selection.js';
 import type { Measurement } from './benchmark-run.js';
 import type { Palette } from './color.js';
 import { summarize } from './conformance-matrix.js';
 import { formatMs, formatQuantity } from './format-number.js';
-import { operationLabel } from './parse-args.js';
 import { isUnexpected, type BackendConformance } from './spec-suite.js';
 import { formatTable } from './text-table.js';
 
 /** A backend weighed for a need: whether it qualifies, why not, what it lacks, and its speed. */
 export interface Candidate {
   readonly slot: OpenedBackend;
+  /**
+   * The float64 reference (a `yardstick` in the registry): shown with its conformance for
+   * comparison, never measured and never recommended, since it is not a backend to ship.
+   */
+  readonly yardstick: boolean;
   /** Reasons it does not qualify; empty when it does. */
   readonly disqualified: string[];
   /** Capabilities it does not declare that the need does not require (shown, not held against it). */
@@ -26,7 +30,8 @@ export interface Candidate {
 /**
  * Weighs each backend for a need from its conformance run restricted to the needed operations:
  * it qualifies when it is available, declares every needed operation and the layout, and has no
- * unexpected result (failure or unexpected pass) in those operations.
+ * unexpected result (failure or unexpected pass) in those operations. What it lacks beyond the
+ * need (other layouts, features) is noted without holding it against it.
  */
 export function assessCandidates(runs: readonly BackendConformance[], need: readonly Operation[], layout: Layout): Candidate[] {
   return runs.map((run) => {
@@ -38,24 +43,24 @@ export function assessCandidates(runs: readonly BackendConformance[], need: read
     else {
       const caps = slot.backend.capabilities;
       const missingOps = need.filter((op) => !caps.operations.includes(op));
-      if (missingOps.length) disqualified.push(`no ${missingOps.map(operationLabel).join(', ')}`);
+      if (missingOps.length) disqualified.push(`no ${missingOps.join(', ')}`);
       if (!caps.layouts.includes(layout)) disqualified.push(`no layout ${layout}`);
       if (!run.report) disqualified.push(`conformance error: ${run.error ?? 'no report'}`);
       const unexpected = results.filter(isUnexpected);
       if (unexpected.length) {
         const first = unexpected[0];
-        const example = first ? ` (e.g. ${first.id} ${operationLabel(first.operation)})` : '';
+        const example = first ? ` (e.g. ${first.id} ${first.operation})` : '';
         disqualified.push(`${unexpected.length} unexpected conformance result(s)${example}`);
       }
       const otherLayouts = LAYOUTS.filter((l) => l !== layout && !caps.layouts.includes(l));
       if (otherLayouts.length) lacks.push(`layouts ${otherLayouts.join(',')}`);
       const features = FEATURES.filter((feature) => !caps.features.includes(feature));
       if (features.length) lacks.push(features.join(', '));
-      if (!caps.dtypes.includes('float64')) lacks.push('float64 input');
     }
     const summary = summarize(results);
     return {
       slot,
+      yardstick: slot.descriptor.role === 'yardstick',
       disqualified,
       lacks,
       knownFailures: summary.counts['expected-failure'],
@@ -91,23 +96,41 @@ export function byTotalTime(need: readonly Operation[]): (a: Candidate, b: Candi
   };
 }
 
-/** The fastest qualifying candidate by total median time over the need, if any qualifies. */
+/** Whether a candidate can be measured and recommended: it qualifies and is not the yardstick. */
+export function isShippable(candidate: Candidate): boolean {
+  return candidate.disqualified.length === 0 && !candidate.yardstick;
+}
+
+/** The fastest shippable candidate by total median time over the need, if any qualifies; never the yardstick. */
 export function recommend(candidates: readonly Candidate[], need: readonly Operation[]): Candidate | undefined {
-  const qualifying = candidates.filter((c) => c.disqualified.length === 0 && Number.isFinite(totalMs(c, need)));
+  const qualifying = candidates.filter((c) => isShippable(c) && Number.isFinite(totalMs(c, need)));
   return qualifying.sort(byTotalTime(need))[0];
+}
+
+function qualifiesText(candidate: Candidate, palette: Palette): string {
+  if (candidate.disqualified.length > 0) return palette.red('no');
+  return candidate.yardstick ? palette.dim('yardstick') : palette.green('yes');
+}
+
+function notesText(candidate: Candidate): string {
+  if (candidate.disqualified.length > 0) return candidate.disqualified.join('; ');
+  const notes = [
+    candidate.yardstick ? `the ${candidate.slot.descriptor.precision} reference the others are checked against; not measured or recommended` : '',
+    candidate.knownFailures ? `${candidate.knownFailures} known failure(s)` : '',
+    candidate.lacks.length ? `lacks ${candidate.lacks.join('; ')}` : '',
+  ];
+  return notes.filter(Boolean).join('; ');
 }
 
 /** The table behind a recommendation: speed per needed operation, total, largest error, and why not / what it lacks. */
 export function formatChooseTable(candidates: readonly Candidate[], need: readonly Operation[], palette: Palette): string {
   const rows = candidates.map((c) => {
     const qualifies = c.disqualified.length === 0;
-    const notes = qualifies
-      ? [c.knownFailures ? `${c.knownFailures} known failure(s)` : '', c.lacks.length ? `lacks ${c.lacks.join('; ')}` : ''].filter(Boolean).join('; ')
-      : c.disqualified.join('; ');
+    const notes = notesText(c);
     const total = totalMs(c, need);
     return [
       c.slot.name,
-      qualifies ? palette.green('yes') : palette.red('no'),
+      qualifiesText(c, palette),
       ...need.map((op) => (c.medianMs.has(op) ? formatMs(c.medianMs.get(op) as number) : '-')),
       Number.isFinite(total) ? formatMs(total) : '-',
       Number.isNaN(c.maxErrorRatio) ? '-' : formatQuantity(c.maxErrorRatio),
@@ -118,7 +141,7 @@ export function formatChooseTable(candidates: readonly Candidate[], need: readon
     [
       { header: 'backend' },
       { header: 'qualifies' },
-      ...need.map((op) => ({ header: `${operationLabel(op)} ms`, align: 'right' as const })),
+      ...need.map((op) => ({ header: `${op} ms`, align: 'right' as const })),
       { header: 'total ms', align: 'right' },
       { header: 'max err ratio', align: 'right' },
       { header: 'why not / lacks' },
@@ -130,11 +153,11 @@ export function formatChooseTable(candidates: readonly Candidate[], need: readon
 /** The recommendation sentence, with the runner-up for scale. */
 export function recommendationText(candidates: readonly Candidate[], need: readonly Operation[], pick: Candidate | undefined): string {
   if (!pick) return 'No backend qualifies for this need: see the reasons above.';
-  const ranked = candidates.filter((c) => c !== pick && c.disqualified.length === 0 && Number.isFinite(totalMs(c, need)));
+  const ranked = candidates.filter((c) => c !== pick && isShippable(c) && Number.isFinite(totalMs(c, need)));
   ranked.sort(byTotalTime(need));
   const next = ranked[0];
   const lead = next ? `, ${formatQuantity(totalMs(next, need) / totalMs(pick, need), 3)}x faster than ${next.slot.name}` : '';
-  return `Recommended: ${pick.slot.name} (${pick.slot.entry.packageName}): fastest backend that passes conformance for ${need
-    .map(operationLabel)
-    .join(' + ')}, ${formatMs(totalMs(pick, need))} ms in total${lead}.`;
+  return `Recommended: ${pick.slot.name} (${pick.slot.descriptor.packageName}): fastest backend that passes conformance for ${need.join(
+    ' + ',
+  )}, ${formatMs(totalMs(pick, need))} ms in total${lead}.`;
 }

@@ -1,9 +1,8 @@
-import { unavailableText } from './backends.js';
+import { unavailableText } from './backend-selection.js';
 import type { Palette } from './color.js';
 import type { CaseResult, CaseStatus } from '@bnkit/spec';
 import { formatQuantity } from './format-number.js';
 import type { NodeTestOutcome } from './onnx-node-tests.js';
-import { operationLabel } from './parse-args.js';
 import { isUnexpected, type BackendConformance } from './spec-suite.js';
 import { formatTable, type Column } from './text-table.js';
 
@@ -137,7 +136,7 @@ export function formatUnexpected(runs: readonly BackendConformance[], palette: P
       rows.push([
         run.slot.name,
         result.id,
-        operationLabel(result.operation),
+        result.operation,
         palette.red(result.status),
         formatQuantity(result.maxErrorRatio),
         formatQuantity(result.maxAbsError),

@@ -1,4 +1,18 @@
-export { BACKEND_NAMES, CATALOG, closeBackends, openBackend, openBackends, type BackendName, type CatalogEntry, type OpenedBackend, type Precision, type ReadyBackend, type UnavailableBackend } from './backends.js';
-export { createProgram, runCli } from './program.js';
+export {
+  backendOptionHelp,
+  loadRegisteredBackends,
+  openSelection,
+  parseBackendSelection,
+  registeredBackendNames,
+  type BackendSelection,
+  type OpenedBackend,
+  type ReadyBackend,
+  type UnavailableBackend,
+  type UnavailablePackage,
+} from './backend-selection.js';
+export { chooseBackend, chooseFromConformance, chooseJson, type ChooseBackendOptions, type ChooseResult } from './choose-backend.js';
+export type { Candidate } from './choose.js';
+export { addJsonOption, reportContext, STANDARD_OUTPUT, writeJsonOutput } from './json-output.js';
+export { createProgram, runCli, VERSION } from './program.js';
 export { EXIT, UsageError } from './usage-error.js';
 export { formatTable, type Align, type Column } from './text-table.js';

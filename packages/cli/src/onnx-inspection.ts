@@ -94,5 +94,5 @@ export function formatInspection(report: Inspection): string {
     ],
     rows,
   );
-  return [...lines, table, '', 'Statistics are shown as min .. max; add --json for every value.'].join('\n');
+  return [...lines, table, '', 'Statistics are shown as min .. max; add --json FILE (or --json - for standard output) for every value.'].join('\n');
 }

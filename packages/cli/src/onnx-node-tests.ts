@@ -1,4 +1,4 @@
-import type { OpenedBackend } from './backends.js';
+import type { OpenedBackend } from './backend-selection.js';
 import { firstLine, importPackage, requireExport } from './load-package.js';
 
 type RunOnnxNodeTests = (typeof import('@bnkit/onnxruntime'))['runOnnxNodeTests'];
@@ -14,9 +14,10 @@ export type NodeTestOutcome =
 
 /**
  * Runs ONNX node-test directories (model.onnx plus test_data_set_*) on the backends that can run
- * them, with the ONNX backend tests' own tolerance (rel 1e-3, abs 1e-7, the package default):
- * only `onnxruntime` executes ONNX models; every other backend is `not-supported`. A
- * failure to load or run them is an `error` outcome, never an exception.
+ * them, with the ONNX backend tests' own tolerance (rel 1e-3, abs 1e-7, the package default): a
+ * backend runs them when its package exports `runOnnxNodeTests` (today `@bnkit/onnxruntime`,
+ * whose engine executes ONNX models); every other backend is `not-supported`. A failure to load
+ * or run them is an `error` outcome, never an exception.
  */
 export async function runNodeTests(
   slots: readonly OpenedBackend[],
@@ -24,7 +25,16 @@ export async function runNodeTests(
 ): Promise<Map<string, NodeTestOutcome>> {
   const outcomes = new Map<string, NodeTestOutcome>();
   for (const slot of slots) {
-    if (slot.name !== 'onnxruntime') {
+    const { packageName } = slot.descriptor;
+    let run: RunOnnxNodeTests | undefined;
+    try {
+      const module = await importPackage(packageName);
+      if (typeof module['runOnnxNodeTests'] === 'function') run = requireExport<RunOnnxNodeTests>(module, packageName, 'runOnnxNodeTests');
+    } catch (error) {
+      outcomes.set(slot.name, { kind: 'error', reason: firstLine(error instanceof Error ? error.message : String(error)) });
+      continue;
+    }
+    if (!run) {
       outcomes.set(slot.name, { kind: 'not-supported' });
       continue;
     }
@@ -33,8 +43,6 @@ export async function runNodeTests(
       continue;
     }
     try {
-      const module = await importPackage('@bnkit/onnxruntime');
-      const run = requireExport<RunOnnxNodeTests>(module, '@bnkit/onnxruntime', 'runOnnxNodeTests');
       outcomes.set(slot.name, { kind: 'ran', results: await run(dirs) });
     } catch (error) {
       outcomes.set(slot.name, { kind: 'error', reason: firstLine(error instanceof Error ? error.message : String(error)) });

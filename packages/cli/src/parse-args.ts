@@ -2,19 +2,6 @@ import { constants } from 'node:buffer';
 import { BnError, LAYOUTS, OPERATIONS, describeShape, describeValue, type Layout, type Operation } from '@bnkit/core';
 import { UsageError } from './usage-error.js';
 
-/** The operation names the command line accepts, and the core operation each stands for. */
-const OPERATION_ALIASES: Readonly<Record<string, Operation>> = {
-  inference: 'inference',
-  train: 'trainForward',
-  trainForward: 'trainForward',
-  backward: 'backward',
-};
-
-/** The command-line name of an operation (`train` for `trainForward`). */
-export function operationLabel(operation: Operation): string {
-  return operation === 'trainForward' ? 'train' : operation;
-}
-
 function splitList(option: string, value: string, expected: string): string[] {
   const items = value.split(',').map((item) => item.trim());
   if (value.trim() === '' || items.some((item) => item === '')) {
@@ -89,20 +76,18 @@ export function checkShapeLayout(shape: readonly number[], layout: Layout): void
 }
 
 /**
- * Parses a comma-separated list of operations: `inference`, `train` (or `trainForward`),
- * `backward`. Returned in training-step order, without duplicates.
+ * Parses a comma-separated list of operations, named as everywhere else in bnkit (core's
+ * `OPERATIONS`: `inference`, `trainForward`, `backward`). Returned in training-step order,
+ * without duplicates.
  * @throws UsageError naming `option` for an unknown operation.
  */
 export function parseOperations(option: string, value: string): Operation[] {
-  const expected = 'a comma-separated list of inference, train, backward';
+  const expected = `a comma-separated list of ${OPERATIONS.join(', ')}`;
   const names = splitList(option, value, expected);
-  const chosen = new Set<Operation>();
   for (const name of names) {
-    const operation = OPERATION_ALIASES[name];
-    if (!operation) throw new UsageError(option, expected, describeValue(name));
-    chosen.add(operation);
+    if (!(OPERATIONS as readonly string[]).includes(name)) throw new UsageError(option, expected, describeValue(name));
   }
-  return OPERATIONS.filter((operation) => chosen.has(operation));
+  return OPERATIONS.filter((operation) => names.includes(operation));
 }
 
 /**

@@ -1,4 +1,7 @@
+import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
+import { closeAllBackends } from '@bnkit/core';
+import { backendOptionHelp, loadRegisteredBackends } from './backend-selection.js';
 import { registerBenchCommand } from './commands/bench.js';
 import { registerChooseCommand } from './commands/choose.js';
 import { registerConformanceCommand } from './commands/conformance.js';
@@ -6,18 +9,34 @@ import { registerGradcheckCommand } from './commands/gradcheck.js';
 import { registerMainCommand } from './commands/main.js';
 import { registerOnnxCommands } from './commands/onnx-tools.js';
 import type { CommandContext } from './commands/context.js';
+import { releaseOutput } from './output-hold.js';
 import { EXIT, UsageError } from './usage-error.js';
 
-/** Builds the `bnkit` program with every command, writing to the context's streams. */
+/** The version of this package, from its package.json (one directory above `src/` and `dist/`). */
+export const VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
+
+/**
+ * Builds the `bnkit` program with every command, writing to the context's streams. Before a
+ * command with a `--backend` option parses its arguments (or prints its help), every backend
+ * package is imported, so that its backends are registered and the help lists them; the other
+ * commands (`--version`, the ONNX tools) start without loading any engine.
+ */
 export function createProgram(context: CommandContext): Command {
   // Subcommands inherit the exit override, output streams and error hint set here.
   const program = new Command('bnkit')
     .description('Check, compare and choose Batch Normalization backends; export and fold BN for ONNX.')
+    .version(VERSION, '-V, --version', 'print the version of bnkit')
     .showHelpAfterError('(add --help for usage)')
     .exitOverride()
     .configureOutput({
       writeOut: (text) => context.stdout.write(text),
       writeErr: (text) => context.stderr.write(text),
+    })
+    .hook('preSubcommand', async (_, command) => {
+      const backend = command.options.find((option) => option.long === '--backend');
+      if (!backend) return;
+      await loadRegisteredBackends();
+      backend.description = backendOptionHelp();
     });
   registerConformanceCommand(program, context);
   registerBenchCommand(program, context);
@@ -28,29 +47,44 @@ export function createProgram(context: CommandContext): Command {
   return program;
 }
 
+function errorCode(error: unknown, context: CommandContext): number {
+  if (error instanceof CommanderError) {
+    // Commander has printed its own message; help and version are successes.
+    return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  }
+  if (process.env['BNKIT_DEBUG'] && error instanceof Error) context.stderr.write(`${error.stack ?? ''}\n`);
+  if (error instanceof UsageError) {
+    context.stderr.write(`bnkit: ${error.message}\n(add --help for usage)\n`);
+    return EXIT.usage;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  context.stderr.write(`bnkit: error: ${message}\n`);
+  return EXIT.failure;
+}
+
 /**
  * Runs the CLI on `argv` (as `process.argv`: node, script, arguments) and returns the exit code:
- * 0 success, 1 a failed check or run, 2 a bad command line. Errors print as one line, without a
- * stack trace (set `BNKIT_DEBUG=1` to get it).
+ * 0 success, 1 a failed check or run, 2 a bad command line. Disposes every backend the command
+ * opened at the end, each exactly once. Errors print as one line, without a stack trace (set `BNKIT_DEBUG=1` to
+ * get it).
  */
 export async function runCli(argv: readonly string[], context?: Partial<CommandContext>): Promise<number> {
   const ctx: CommandContext = { stdout: process.stdout, stderr: process.stderr, exitCode: EXIT.ok, ...context };
-  const program = createProgram(ctx);
+  let code: number;
   try {
-    await program.parseAsync([...argv]);
-    return ctx.exitCode;
+    await createProgram(ctx).parseAsync([...argv]);
+    code = ctx.exitCode;
   } catch (error) {
-    if (error instanceof CommanderError) {
-      // Commander has printed its own message; help and version are successes.
-      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
-    }
-    if (process.env['BNKIT_DEBUG'] && error instanceof Error) ctx.stderr.write(`${error.stack ?? ''}\n`);
-    if (error instanceof UsageError) {
-      ctx.stderr.write(`bnkit: ${error.message}\n(add --help for usage)\n`);
-      return EXIT.usage;
-    }
-    const message = error instanceof Error ? error.message : String(error);
-    ctx.stderr.write(`bnkit: error: ${message}\n`);
-    return EXIT.failure;
+    // A run that throws while a progress bar holds output back: write what was held, then the error.
+    releaseOutput();
+    code = errorCode(error, ctx);
   }
+  releaseOutput();
+  try {
+    await closeAllBackends();
+  } catch (error) {
+    ctx.stderr.write(`bnkit: error: closing backends: ${error instanceof Error ? error.message : String(error)}\n`);
+    code = EXIT.failure;
+  }
+  return code;
 }

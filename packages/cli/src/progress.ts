@@ -1,4 +1,5 @@
 import cliProgress from 'cli-progress';
+import { holdOutput, releaseOutput } from './output-hold.js';
 
 /** Progress of a long run, shown on stderr so that stdout holds only the results. */
 export interface Progress {
@@ -9,32 +10,50 @@ export interface Progress {
   stop(): void;
 }
 
+/** The bar on a terminal: other output is held back while it is drawn, and written once it is gone. */
+function terminalProgress(stream: NodeJS.WriteStream): Progress {
+  let bar: cliProgress.SingleBar | undefined;
+  const stop = (): void => {
+    bar?.stop();
+    bar = undefined;
+    releaseOutput();
+  };
+  return {
+    start(total, label) {
+      stop();
+      const write = holdOutput([process.stdout, process.stderr, stream]);
+      // The bar draws through a stream of its own that bypasses the hold.
+      const barStream = {
+        isTTY: true,
+        get columns() {
+          return stream.columns;
+        },
+        write: (text: string) => {
+          write(stream, text);
+          return true;
+        },
+      } as unknown as NodeJS.WriteStream;
+      bar = new cliProgress.SingleBar(
+        { stream: barStream, format: '{bar} {value}/{total} {label}', hideCursor: true, clearOnComplete: true },
+        cliProgress.Presets.shades_classic,
+      );
+      bar.start(total, 0, { label });
+    },
+    update(done, label) {
+      bar?.update(done, { label });
+    },
+    stop,
+  };
+}
+
 /**
- * A progress reporter for `stream`: a redrawn bar (cli-progress) on a terminal; on a pipe or a
- * file, one plain line each time the label changes, which keeps logs short and greppable.
+ * A progress reporter for `stream`: a redrawn bar (cli-progress) on a terminal, during which
+ * anything else written to stdout or stderr is held back and written after the bar is cleared,
+ * so that nothing interleaves with it; on a pipe or a file, one plain line each time the label
+ * changes, which keeps logs short and greppable.
  */
 export function createProgress(stream: NodeJS.WriteStream = process.stderr): Progress {
-  if (stream.isTTY) {
-    const bar = new cliProgress.SingleBar(
-      { stream, format: '{bar} {value}/{total} {label}', hideCursor: true, clearOnComplete: true },
-      cliProgress.Presets.shades_classic,
-    );
-    let running = false;
-    return {
-      start(total, label) {
-        if (running) bar.stop();
-        bar.start(total, 0, { label });
-        running = true;
-      },
-      update(done, label) {
-        bar.update(done, { label });
-      },
-      stop() {
-        if (running) bar.stop();
-        running = false;
-      },
-    };
-  }
+  if (stream.isTTY) return terminalProgress(stream);
   let total = 0;
   let last = '';
   const line = (done: number, label: string): void => {

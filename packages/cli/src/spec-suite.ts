@@ -1,5 +1,5 @@
 import { BnError, describeValue, type GoldenCase, type Operation } from '@bnkit/core';
-import type { OpenedBackend } from './backends.js';
+import type { OpenedBackend } from './backend-selection.js';
 import type { CaseResult, ConformanceReport } from '@bnkit/spec';
 import { firstLine, importPackage, requireExport } from './load-package.js';
 import type { Progress } from './progress.js';
@@ -61,7 +61,7 @@ async function loadExtraVectors(spec: SpecModule, dir: string): Promise<GoldenCa
   }
 }
 
-/** The conformance of one catalog backend: its report, or why there is none. */
+/** The conformance of one registered backend: its report, or why there is none. */
 export interface BackendConformance {
   readonly slot: OpenedBackend;
   readonly report?: ConformanceReport;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { CATALOG, type OpenedBackend } from '../src/backends.js';
 import { benchHtml } from '../src/bench-html.js';
 import type { Measurement } from '../src/benchmark-run.js';
+import { unavailableSlot } from './slots.js';
 
 describe('benchHtml', () => {
   const measurement: Measurement = {
@@ -11,7 +11,7 @@ describe('benchHtml', () => {
     ],
     baseline: [{ backend: 'copy', shape: [2, 3], layout: 'NC', operation: 'inference', medianMs: 0.005, gbPerSec: 8, ratioToCopy: 1 }],
   };
-  const unavailable: OpenedBackend = { name: 'onnxruntime', status: 'unavailable', entry: CATALOG.onnxruntime, reason: 'no <engine> & co' };
+  const unavailable = unavailableSlot('onnxruntime', 'no <engine> & co');
 
   it('draws one bar per backend and the baseline, scaled to the fastest', () => {
     const html = benchHtml(measurement, [unavailable], [2, 3], 'NC');

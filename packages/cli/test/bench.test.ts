@@ -36,7 +36,7 @@ describe('bnkit bench', () => {
   it('prints a row per operation for the backend and the copy baseline', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('Benchmark: shape [2, 3, 4] NCL (24 elements)');
-    for (const op of ['inference', 'train', 'backward']) {
+    for (const op of ['inference', 'trainForward', 'backward']) {
       expect(run.stdout).toMatch(new RegExp(`^reference\\s+${op}\\s+[0-9.e-]+\\s+[0-9.e-]+\\s+[0-9.e-]+$`, 'm'));
       expect(run.stdout).toMatch(new RegExp(`^copy\\s+${op}\\s+[0-9.e-]+\\s+[0-9.e-]+\\s+1$`, 'm'));
     }

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { referenceBackend } from '@bnkit/core';
-import { CATALOG, type OpenedBackend } from '../src/backends.js';
 import { paletteFor } from '../src/color.js';
 import { formatConformanceMatrix, formatUnexpected, runFailed, summarize } from '../src/conformance-matrix.js';
 import type { CaseResult } from '@bnkit/spec';
 import type { BackendConformance } from '../src/spec-suite.js';
+import { readySlot, unavailableSlot } from './slots.js';
 
 const plain = paletteFor({ isTTY: false });
 
@@ -12,13 +12,7 @@ function result(id: string, group: string, status: CaseResult['status'], maxErro
   return { id, group, operation: 'inference', status, maxErrorRatio, maxAbsError: maxErrorRatio * 1e-6 };
 }
 
-const ready: OpenedBackend = {
-  name: 'reference',
-  status: 'ready',
-  entry: CATALOG.reference,
-  backend: referenceBackend,
-  expectations: { backend: 'reference', expectedFailures: [], toleranceOverrides: [] },
-};
+const ready = readySlot('reference', referenceBackend);
 
 function run(results: CaseResult[]): BackendConformance {
   return { slot: ready, report: { backend: 'reference', results, counts: { passed: 0, failed: 0, unsupported: 0, 'expected-failure': 0, 'unexpected-pass': 0 }, ok: true } };
@@ -63,7 +57,7 @@ describe('formatConformanceMatrix', () => {
   });
 
   it('reports an unavailable backend in its column and as a row with its reason', () => {
-    const slot: OpenedBackend = { name: 'cpu', status: 'unavailable', entry: CATALOG.cpu, reason: 'engine failed to start' };
+    const slot = unavailableSlot('cpu', 'engine failed to start');
     const runs: BackendConformance[] = [run([result('a', 'layouts', 'passed', 0.1)]), { slot }];
     expect(runFailed({ slot })).toBe(true);
     const text = formatConformanceMatrix(runs, plain);
@@ -72,7 +66,7 @@ describe('formatConformanceMatrix', () => {
   });
 
   it('adds a row of ONNX node tests, not supported where a backend cannot run them', () => {
-    const slot: OpenedBackend = { name: 'onnxruntime', status: 'unavailable', entry: CATALOG.onnxruntime, reason: 'x' };
+    const slot = unavailableSlot('onnxruntime', 'x');
     const nodeTests = new Map([
       ['reference', { kind: 'not-supported' as const }],
       ['onnxruntime', { kind: 'ran' as const, results: [{ name: 'test_batchnorm_epsilon', passed: true, maxError: 2e-7 }, { name: 'test_batchnorm_example', passed: false, maxError: 0.5 }] }],

@@ -19,11 +19,11 @@ describe('bnkit export-onnx, inspect and fold', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('round-trips statistics through export-onnx and inspect --json', async () => {
+  it('round-trips statistics through export-onnx and inspect --json -', async () => {
     const exported = await runBnkit(['export-onnx', '--stats', join(dir, 'stats.json'), '--out', join(dir, 'bn.onnx'), '--opset', '14', '--layout', 'NHWC']);
     expect(exported.code).toBe(0);
     expect(exported.stdout).toContain('3 channels, opset 14, layout NHWC');
-    const inspected = await runBnkit(['inspect', join(dir, 'bn.onnx'), '--json']);
+    const inspected = await runBnkit(['inspect', join(dir, 'bn.onnx'), '--json', '-']);
     expect(inspected.code).toBe(0);
     const report = JSON.parse(inspected.stdout) as {
       opset: number;

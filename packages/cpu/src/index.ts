@@ -5,3 +5,4 @@ export type { Kernels, MomentsAccumulator } from './kernels.js';
 export { geometryOf, type Geometry } from './geometry.js';
 export { WasmArena } from './wasm-arena.js';
 export type { KernelExports } from './wasm-module.js';
+export { cpuDescriptor } from './descriptor.js';

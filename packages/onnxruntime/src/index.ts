@@ -11,3 +11,4 @@ export { buildBackwardGraph } from './backward-graph.js';
 export { GRAPH_OPSET, type GraphDataType, type GraphShape } from './graph-parts.js';
 export { SessionCache, type Releasable } from './session-cache.js';
 export { runOnnxNodeTests, type NodeTestOptions, type NodeTestResult, type NodeTestTolerance } from './node-tests.js';
+export { onnxruntimeDescriptor } from './descriptor.js';

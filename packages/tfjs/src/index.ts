@@ -13,3 +13,4 @@ export {
 } from './tensor-api.js';
 export { readKerasBatchNorm, writeKerasBatchNorm, type KerasBatchNormStats, type KerasBatchNormWrite } from './keras.js';
 export { tfjsExpectations } from './expectations.js';
+export { tfjsDescriptors } from './descriptor.js';

@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
 import type { Layout, Operation } from '@bnkit/core';
-import { BACKEND_NAMES, closeBackends, openBackends, type BackendName } from '../backends.js';
+import { backendOptionHelp, openSelection, parseBackendSelection, selectionFailed, type BackendSelection } from '../backend-selection.js';
 import { benchHtml } from '../bench-html.js';
 import { BENCH_LEGEND, environmentText, formatBenchTable, shapeText } from '../bench-table.js';
 import { loadBench, measure, type Timing } from '../benchmark-run.js';
 import { paletteFor } from '../color.js';
-import { parseNameList, parseOperations } from '../parse-args.js';
+import { reportContext, writeJsonOutput } from '../json-output.js';
+import { parseOperations } from '../parse-args.js';
 import { createProgress } from '../progress.js';
 import { EXIT } from '../usage-error.js';
 import { writeFileAtomic } from '@bnkit/core/node';
@@ -14,7 +15,7 @@ import { addShapeOptions, checkOutputOptions, parseShapeOptions, type RawShapeOp
 
 /** Options of `bnkit bench`, parsed. */
 export interface BenchOptions {
-  readonly backends: readonly BackendName[];
+  readonly backends: BackendSelection;
   readonly shape: readonly number[];
   readonly layout: Layout;
   readonly operations: readonly Operation[];
@@ -30,31 +31,28 @@ export interface BenchOptions {
  */
 export async function runBenchCommand(options: BenchOptions, context: CommandContext): Promise<number> {
   const bench = await loadBench();
-  const slots = await openBackends(options.backends);
-  try {
-    const measurement = await measure(bench, slots, options.shape, options.layout, options.operations, options.timing, createProgress(context.stderr));
-    const palette = paletteFor(context.stdout);
-    const where = measurement.report ? `\n${environmentText(measurement.report)}` : '';
-    context.stdout.write(`Benchmark: ${shapeText(options.shape, options.layout)}${where}\n\n${formatBenchTable(measurement, slots, palette)}\n`);
-    context.stdout.write(`\n${BENCH_LEGEND}\n`);
-    if (options.json) {
-      const unavailable = slots.flatMap((slot) => (slot.status === 'unavailable' ? [{ backend: slot.name, reason: slot.reason }] : []));
-      const document = {
-        shape: options.shape,
-        layout: options.layout,
-        operations: options.operations,
-        environment: measurement.report?.environment ?? null,
-        rows: measurement.report?.rows ?? [],
-        unavailable,
-      };
-      await writeFileAtomic(options.json, `${JSON.stringify(document, null, 2)}\n`);
-    }
-    if (options.html) await writeFileAtomic(options.html, benchHtml(measurement, slots, options.shape, options.layout));
-    const broken = slots.some((slot) => slot.status === 'unavailable') || measurement.rows.some((row) => row.error);
-    return broken ? EXIT.failure : EXIT.ok;
-  } finally {
-    await closeBackends(slots);
+  const slots = await openSelection(options.backends);
+  const measurement = await measure(bench, slots, options.shape, options.layout, options.operations, options.timing, createProgress(context.stderr));
+  const report = reportContext(context, options.json);
+  const palette = paletteFor(report.stdout);
+  const where = measurement.report ? `\n${environmentText(measurement.report)}` : '';
+  report.stdout.write(`Benchmark: ${shapeText(options.shape, options.layout)}${where}\n\n${formatBenchTable(measurement, slots, palette)}\n`);
+  report.stdout.write(`\n${BENCH_LEGEND}\n`);
+  if (options.json) {
+    const unavailable = slots.flatMap((slot) => (slot.status === 'unavailable' ? [{ backend: slot.name, reason: slot.reason }] : []));
+    const document = {
+      shape: options.shape,
+      layout: options.layout,
+      operations: options.operations,
+      environment: measurement.report?.environment ?? null,
+      rows: measurement.report?.rows ?? [],
+      unavailable,
+    };
+    await writeJsonOutput(options.json, document, context);
   }
+  if (options.html) await writeFileAtomic(options.html, benchHtml(measurement, slots, options.shape, options.layout));
+  const broken = selectionFailed(options.backends, slots) || measurement.rows.some((row) => row.error);
+  return broken ? EXIT.failure : EXIT.ok;
 }
 
 /** Adds `bnkit bench` to the program. */
@@ -62,13 +60,13 @@ export function registerBenchCommand(program: Command, context: CommandContext):
   const command = program
     .command('bench')
     .description('benchmark backends side by side with a memory-copy baseline')
-    .requiredOption('-b, --backend <names>', `comma-separated backends: ${BACKEND_NAMES.join(', ')}, or all`)
-    .option('--op <ops>', 'comma-separated operations: inference, train, backward', 'inference,train,backward')
-    .option('--json <file>', 'also write the rows as JSON to this file')
+    .option('-b, --backend <names>', backendOptionHelp())
+    .option('--op <ops>', 'comma-separated operations: inference, trainForward, backward', 'inference,trainForward,backward')
+    .option('--json <file>', 'also write the rows as JSON to this file (- for standard output)')
     .option('--html <file>', 'also write a self-contained HTML page with a GB/s bar chart');
-  addShapeOptions(command, '32,64,56,56').action(async (raw: RawShapeOptions & { backend: string; op: string; json?: string; html?: string }) => {
+  addShapeOptions(command, '32,64,56,56').action(async (raw: RawShapeOptions & { backend?: string; op: string; json?: string; html?: string }) => {
     const options: BenchOptions = {
-      backends: parseNameList('--backend', raw.backend, BACKEND_NAMES),
+      backends: parseBackendSelection('--backend', raw.backend),
       ...parseShapeOptions(raw),
       operations: parseOperations('--op', raw.op),
       ...(raw.json ? { json: raw.json } : {}),

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
-import { BnValueError, LAYOUTS, describeValue, type Layout } from '@bnkit/core';
+import { BnValueError, DEFAULT_ONNX_OPSET, LAYOUTS, ONNX_OPSETS, describeValue, type Layout } from '@bnkit/core';
+import { addJsonOption, reportContext, writeJsonOutput } from '../json-output.js';
 import { importPackage, requireExport } from '../load-package.js';
 import { formatInspection, inspection } from '../onnx-inspection.js';
 import { parseInteger, parseLayout } from '../parse-args.js';
@@ -75,11 +76,12 @@ export async function runFold(input: string, out: string, context: CommandContex
 }
 
 /**
- * Prints what a model holds (opset, inputs, outputs, nodes, BN statistics), as text or JSON.
+ * Prints what a model holds (opset, inputs, outputs, nodes, BN statistics) as text, and writes it
+ * as JSON to `json` when given (`-`: standard output, the text then going to standard error).
  * @throws BnValueError naming `model` when the file cannot be read; the decoder's errors for a
  *   malformed model.
  */
-export async function runInspect(path: string, json: boolean, context: CommandContext): Promise<number> {
+export async function runInspect(path: string, json: string | undefined, context: CommandContext): Promise<number> {
   const onnx = await loadOnnx();
   let bytes: Uint8Array;
   try {
@@ -88,7 +90,8 @@ export async function runInspect(path: string, json: boolean, context: CommandCo
     throw new BnValueError('model', 'a readable .onnx file', `${describeValue(path)} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
   }
   const report = inspection(path, onnx.decodeModel(bytes), onnx.batchNormNodesToJson(onnx.listBatchNormNodes(bytes)));
-  context.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : `${formatInspection(report)}\n`);
+  reportContext(context, json).stdout.write(`${formatInspection(report)}\n`);
+  if (json !== undefined) await writeJsonOutput(json, report, context);
   return EXIT.ok;
 }
 
@@ -99,7 +102,7 @@ export function registerOnnxCommands(program: Command, context: CommandContext):
     .description('write a BatchNormalization ONNX model from a statistics JSON file')
     .requiredOption('--stats <file>', 'JSON with gamma, beta, runningMean, runningVar (arrays of length C) and eps')
     .requiredOption('--out <file>', 'the .onnx file to write')
-    .option('--opset <n>', 'ONNX opset of the model', '15')
+    .option(`--opset <${ONNX_OPSETS.join('|')}>`, 'ONNX opset of the model', String(DEFAULT_ONNX_OPSET))
     .addOption(new Option('--layout <layout>', 'layout of the model input and output').choices(LAYOUTS).default('NCHW'))
     .action(async (raw: { stats: string; out: string; opset: string; layout: string }) => {
       const options: ExportOnnxOptions = {
@@ -118,12 +121,12 @@ export function registerOnnxCommands(program: Command, context: CommandContext):
     .action(async (model: string, raw: { out: string }) => {
       context.exitCode = await runFold(model, raw.out, context);
     });
-  program
+  const inspect = program
     .command('inspect')
     .description('print what an ONNX model holds: opset, inputs, outputs, nodes and BN statistics')
-    .argument('<model>', 'the .onnx model to read')
-    .option('--json', 'print JSON instead of text')
-    .action(async (model: string, raw: { json?: boolean }) => {
-      context.exitCode = await runInspect(model, raw.json === true, context);
-    });
+    .argument('<model>', 'the .onnx model to read');
+  addJsonOption(inspect, 'every value').action(async (model: string, raw: { json?: string }) => {
+    await checkOutputOptions({ '--json': raw.json });
+    context.exitCode = await runInspect(model, raw.json, context);
+  });
 }

@@ -3,8 +3,15 @@ import { Option, type Command } from 'commander';
 import { BnError, LAYOUTS, describeValue, type Layout } from '@bnkit/core';
 import { checkOutputPath, isSameFile } from '@bnkit/core/node';
 import type { Timing } from '../benchmark-run.js';
+import { STANDARD_OUTPUT } from '../json-output.js';
 import { checkShapeLayout, parseInteger, parseLayout, parsePositiveNumber, parseShape } from '../parse-args.js';
 import { UsageError } from '../usage-error.js';
+
+/**
+ * The timing the CLI asks `@bnkit/bench` for when none is given: at least 100 ms per sample,
+ * 7 samples (the median is reported). Stated here so that `--help` shows the real values.
+ */
+export const DEFAULT_TIMING = { minTimeMs: 100, repeats: 7 } as const;
 
 /** Raw shape, layout and timing options as commander hands them over. */
 export interface RawShapeOptions {
@@ -19,8 +26,8 @@ export function addShapeOptions(command: Command, defaultShape: string, defaultL
   return command
     .option('--shape <dims>', 'comma-separated dims in layout order', defaultShape)
     .addOption(new Option('--layout <layout>', 'memory layout').choices(LAYOUTS).default(defaultLayout))
-    .option('--min-time-ms <ms>', 'least time per measurement in milliseconds (default: the bench package default)')
-    .option('--repeats <n>', 'measurements per operation; the median is reported (default: the bench package default)');
+    .option('--min-time-ms <ms>', 'least time per measurement in milliseconds', String(DEFAULT_TIMING.minTimeMs))
+    .option('--repeats <n>', 'measurements per operation; the median is reported', String(DEFAULT_TIMING.repeats));
 }
 
 /**
@@ -37,9 +44,6 @@ export function parseShapeOptions(raw: RawShapeOptions): { shape: number[]; layo
   };
   return { shape, layout, timing };
 }
-
-/** The output path that means standard output rather than a file. */
-const STANDARD_OUTPUT = '-';
 
 /**
  * Checks the file options a command will write (`--json`, `--html`, `--out`) before any work
