@@ -43,3 +43,16 @@ export {
   type ToleranceStep,
 } from './generate/tolerances.js';
 export { renderVectors, writeVectors } from './write-vectors.js';
+export {
+  checkHardening,
+  hardeningId,
+  runHardeningCheck,
+  HARDENING_CHECKS,
+  HARDENING_RUNS,
+  HARDENING_SEED,
+  type HardeningCheck,
+  type HardeningOptions,
+  type HardeningOutcome,
+  type HardeningReport,
+  type HardeningResult,
+} from './hardening.js';

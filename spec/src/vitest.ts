@@ -4,9 +4,12 @@ import { missingCapability } from './capabilities.js';
 import { describeResult, evaluateCase, isBreaking, type EvaluateOptions } from './conformance.js';
 import { checkDisposeContract, disposeContractCase } from './dispose-contract.js';
 import { findExpectedFailure } from './expectations.js';
+import { describeHardening } from './hardening-vitest.js';
 import { loadVectors } from './load-vectors.js';
 import { checkProperties, DEFAULT_PROPERTY_RUNS, describePropertyFailure, propertyUnsupported } from './properties.js';
 import type { ArrayAllocator } from './run-case.js';
+
+export { describeHardening } from './hardening-vitest.js';
 
 /** Options of `describeConformance`. */
 export interface DescribeConformanceOptions {
@@ -22,6 +25,8 @@ export interface DescribeConformanceOptions {
    * default plain Float32Arrays.
    */
   allocator?: ArrayAllocator | ((backend: Backend) => ArrayAllocator);
+  /** Whether to register the hardening checks (`describeHardening`); default true. */
+  hardening?: boolean;
 }
 
 /** What a suite runs on, once its backend exists. */
@@ -120,7 +125,9 @@ async function resolveTarget(name: string, source: Backend | (() => Backend | Pr
  * (titled `(expected failure: <reason>)`); a case needing what the backend does not declare is
  * `it.skip` titled `unsupported: <what>`, reported as skipped, never as passed. With
  * `properties` (the default), one fast-check property per operation against the float64
- * reference. Last, the dispose contract (`checkDisposeContract`).
+ * reference. With `hardening` (the default), the hardening checks (`describeHardening`): typed
+ * errors for bad requests, finite outputs on extreme inputs, out/in aliasing. Last, the dispose
+ * contract (`checkDisposeContract`).
  */
 export function describeConformance(name: string, options?: DescribeConformanceOptions): void;
 export function describeConformance(
@@ -156,6 +163,7 @@ export function describeConformance(
     afterAll(() => target.close());
     registerCases(target, cases, evaluate);
     if (options.properties ?? true) registerProperties(target, evaluate, options.propertyRuns ?? DEFAULT_PROPERTY_RUNS);
+    if (options.hardening ?? true) describeHardening(target.backend, target.expectations);
     describe('dispose contract', () => registerDisposeContract(target, cases, evaluate));
   });
 }

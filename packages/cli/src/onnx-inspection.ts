@@ -24,6 +24,9 @@ export interface Inspection {
   batchNorms: BnNodeJson[];
 }
 
+/** Names of the element types bnkit lists without decoding (float16, external data, ...). */
+const OPAQUE_TYPES: Readonly<Record<number, string>> = { 1: 'float32', 2: 'uint8', 3: 'int8', 6: 'int32', 7: 'int64', 9: 'bool', 10: 'float16', 11: 'float64', 16: 'bfloat16' };
+
 function valueJson(value: OnnxDecodedValueInfo): ValueJson {
   return { name: value.name, dataType: value.dataType ?? null, shape: value.shape ? [...value.shape] : null };
 }
@@ -39,7 +42,10 @@ export function inspection(file: string, model: DecodedModel, batchNorms: BnNode
     inputs: model.graph.inputs.map(valueJson),
     outputs: model.graph.outputs.map(valueJson),
     nodes: model.graph.nodes.map((n) => ({ name: n.name, opType: n.opType, domain: n.domain })),
-    initializers: model.graph.initializers.map((t) => ({ name: t.name, dataType: t.dataType, dims: [...t.dims] })),
+    initializers: [
+      ...model.graph.initializers.map((t) => ({ name: t.name, dataType: t.dataType, dims: [...t.dims] })),
+      ...model.graph.opaqueInitializers.map((t) => ({ name: t.name, dataType: OPAQUE_TYPES[t.onnxDataType] ?? `element type ${t.onnxDataType}`, dims: [...t.dims] })),
+    ],
     batchNorms,
   };
 }
@@ -48,11 +54,20 @@ function valueText(v: ValueJson): string {
   return `${v.name}: ${v.dataType ?? 'unknown type'} [${v.shape ? v.shape.map((d) => (d === '' ? '?' : d)).join(', ') : 'unknown shape'}]`;
 }
 
-function range(values: readonly number[]): string {
+function range(values: readonly number[] | null): string {
+  if (values === null) return 'run time';
   if (values.length === 0) return '-';
   const lo = Math.min(...values);
   const hi = Math.max(...values);
   return lo === hi ? formatQuantity(lo, 4) : `${formatQuantity(lo, 4)} .. ${formatQuantity(hi, 4)}`;
+}
+
+/** Where a node's statistics come from and their element type, e.g. `initializer float32`; mixed sources are listed per statistic. */
+function statisticsSource(bn: BnNodeJson): string {
+  const sources = [bn.sources.gamma, bn.sources.beta, bn.sources.runningMean, bn.sources.runningVar];
+  const label = (s: (typeof sources)[number]) => `${s.kind}${s.file ? ` (${s.file})` : ''} ${s.dataType}`;
+  const labels = [...new Set(sources.map(label))];
+  return labels.length === 1 ? (labels[0] as string) : `scale/B: ${label(bn.sources.gamma)}; mean/var: ${label(bn.sources.runningMean)}`;
 }
 
 /** The text form of an inspection: header, inputs and outputs, node counts, then one row per BN node (value ranges). */
@@ -69,7 +84,10 @@ export function formatInspection(report: Inspection): string {
   if (report.batchNorms.length === 0) return [...lines, 'No BatchNormalization node.'].join('\n');
   const rows = report.batchNorms.map((bn) => [
     bn.name || `#${bn.index}`,
-    String(bn.channels),
+    String(bn.index),
+    bn.producer.kind === 'node' ? bn.producer.opType : bn.producer.kind,
+    statisticsSource(bn),
+    String(bn.channels || '?'),
     formatQuantity(bn.eps, 3),
     bn.momentum === null ? '-' : formatQuantity(bn.momentum, 3),
     bn.trainingMode ? 'yes' : 'no',
@@ -82,6 +100,9 @@ export function formatInspection(report: Inspection): string {
   const table = formatTable(
     [
       { header: 'BatchNormalization' },
+      { header: 'position', align: 'right' },
+      { header: 'input from' },
+      { header: 'statistics' },
       { header: 'C', align: 'right' },
       { header: 'eps', align: 'right' },
       { header: 'momentum', align: 'right' },
@@ -94,5 +115,12 @@ export function formatInspection(report: Inspection): string {
     ],
     rows,
   );
-  return [...lines, table, '', 'Statistics are shown as min .. max; add --json FILE (or --json - for standard output) for every value.'].join('\n');
+  return [
+    ...lines,
+    table,
+    '',
+    'position: index in the graph\'s node list (a topological order). Statistics are shown as min .. max ("run time": supplied',
+    'as graph inputs or computed by other nodes); add --json FILE (or --json - for standard output) for every value and the',
+    'source of each statistic.',
+  ].join('\n');
 }

@@ -8,6 +8,7 @@ import { registerConformanceCommand } from './commands/conformance.js';
 import { registerGradcheckCommand } from './commands/gradcheck.js';
 import { registerMainCommand } from './commands/main.js';
 import { registerOnnxCommands } from './commands/onnx-tools.js';
+import { registerRecalibrateCommand } from './commands/recalibrate.js';
 import type { CommandContext } from './commands/context.js';
 import { releaseOutput } from './output-hold.js';
 import { EXIT, UsageError } from './usage-error.js';
@@ -43,6 +44,7 @@ export function createProgram(context: CommandContext): Command {
   registerChooseCommand(program, context);
   registerGradcheckCommand(program, context);
   registerOnnxCommands(program, context);
+  registerRecalibrateCommand(program, context);
   registerMainCommand(program, context);
   return program;
 }

@@ -46,7 +46,7 @@ describe('bnkit export-onnx, inspect and fold', () => {
     const run = await runBnkit(['inspect', join(dir, 'bn.onnx')]);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('opset 14');
-    expect(run.stdout).toMatch(/^bn\s+3\s+0\.001\s+-\s+no\s+NHWC\s+0\.5 \.\. 2\s+-1 \.\. 0\.1\s+-2 \.\. 3\s+0\.25 \.\. 4$/m);
+    expect(run.stdout).toMatch(/^bn\s+1\s+Transpose\s+initializer float32\s+3\s+0\.001\s+-\s+no\s+NHWC\s+0\.5 \.\. 2\s+-1 \.\. 0\.1\s+-2 \.\. 3\s+0\.25 \.\. 4$/m);
   });
 
   it('folds a BatchNormalization after a Conv into its weights and bias', async () => {

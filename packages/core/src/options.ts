@@ -41,10 +41,15 @@ export interface ResolvedOptions {
 
 /**
  * Fills in the defaults of `options` from its convention and validates every field.
- * @throws BnValueError for an unknown convention, eps < 0 or not finite, momentum outside [0, 1],
- *   or `momentum: null` under a convention without a cumulative average.
+ * @throws BnValueError when `options` is neither undefined nor an object (null included), for an
+ *   unknown convention, eps < 0 or not finite, momentum outside [0, 1], or `momentum: null` under
+ *   a convention without a cumulative average.
  */
 export function resolveOptions(options: BnOptions = {}): ResolvedOptions {
+  // null is what JSON and many callers use for "nothing"; it must not reach a property read.
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new BnValueError('options', 'an object of BN options, or undefined for the defaults', describeValue(options));
+  }
   const name = options.convention ?? DEFAULT_CONVENTION;
   if (!CONVENTION_NAMES.includes(name)) {
     throw new BnValueError('options.convention', `one of ${CONVENTION_NAMES.join(', ')}`, describeValue(name));

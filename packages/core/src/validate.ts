@@ -27,6 +27,16 @@ export function checkArray(argument: string, value: unknown, length: number, wha
   return value;
 }
 
+/**
+ * Checks that a request is an object before any field of it is read.
+ * @throws BnValueError naming `input` when it is null, undefined or not an object.
+ */
+function checkRequest(input: unknown): void {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw new BnValueError('input', 'a request object ({ x, shape, layout, ... })', describeValue(input));
+  }
+}
+
 function checkTensor(input: { x: unknown; shape: readonly number[]; layout: InferenceInput['layout'] }): ShapeInfo {
   const info = describeShape(input.shape, input.layout);
   checkArray('x', input.x, info.size, `the product of shape ${describeValue(input.shape)}`);
@@ -44,7 +54,8 @@ function checkRunningStats(input: { runningMean?: unknown; runningVar?: unknown;
   const runningVar = checkArray('runningVar', input.runningVar, info.c, `C = ${info.c}, required when trackRunningStats`);
   for (let i = 0; i < runningVar.length; i++) {
     const v = runningVar[i] as number;
-    if (v < 0) throw new BnValueError('runningVar', 'every value >= 0', `runningVar[${i}] = ${v}`);
+    // Written so that NaN fails too: a NaN variance makes a whole channel NaN, as the ONNX exporter refuses it.
+    if (!(v >= 0)) throw new BnValueError('runningVar', 'every value >= 0 (not NaN)', `runningVar[${i}] = ${v}`);
   }
   const count = input.numBatchesTracked;
   if (count !== undefined && !(Number.isInteger(count) && (count as number) >= 0)) {
@@ -55,9 +66,10 @@ function checkRunningStats(input: { runningMean?: unknown; runningVar?: unknown;
 /**
  * Validates an inference request. Running statistics are required unless
  * `trackRunningStats` is false (then the batch's own statistics are used).
- * @throws BnShapeError, BnValueError naming the argument, expected and given value.
+ * @throws BnShapeError, BnValueError naming the argument, expected and given value (`input` when the request is not an object).
  */
 export function prepareInference(input: InferenceInput): Prepared {
+  checkRequest(input);
   const options = resolveOptions(input.options);
   const info = checkTensor(input);
   checkAffine(input, info, options, true);
@@ -70,9 +82,10 @@ export function prepareInference(input: InferenceInput): Prepared {
  * Validates a training-forward request. Running statistics are required when
  * `trackRunningStats` is true (the default). Each channel must hold at least two values unless
  * `allowSingleValuePerChannel` is set, as in PyTorch.
- * @throws BnShapeError, BnValueError naming the argument, expected and given value.
+ * @throws BnShapeError, BnValueError naming the argument, expected and given value (`input` when the request is not an object).
  */
 export function prepareTrainForward(input: TrainForwardInput): Prepared {
+  checkRequest(input);
   const options = resolveOptions(input.options);
   const info = checkTensor(input);
   checkAffine(input, info, options, true);
@@ -84,9 +97,10 @@ export function prepareTrainForward(input: TrainForwardInput): Prepared {
 /**
  * Validates a backward request: dy like x, gamma when affine, and the saved mean and inverse
  * std (length C, inverse std > 0).
- * @throws BnShapeError, BnValueError naming the argument, expected and given value.
+ * @throws BnShapeError, BnValueError naming the argument, expected and given value (`input` when the request is not an object).
  */
 export function prepareBackward(input: BackwardInput): Prepared {
+  checkRequest(input);
   const options = resolveOptions(input.options);
   const info = checkTensor(input);
   checkArray('dy', input.dy, info.size, `the size of x`);

@@ -6,7 +6,7 @@ export interface KernelBuilds {
   shared: Uint8Array;
   private: Uint8Array;
 }
-/** Compiles assembly/kernels.ts twice and returns both WebAssembly binaries. */
+/** Compiles assembly/index.ts twice and returns both WebAssembly binaries. */
 export declare function compileKernels(): Promise<KernelBuilds>;
 /** Renders the TypeScript module that embeds both binaries as base64. */
 export declare function renderKernelsModule(builds: KernelBuilds): string;

@@ -1,5 +1,6 @@
 import {
   checkArray,
+  inverseStd,
   prepareBackward,
   prepareInference,
   prepareTrainForward,
@@ -13,16 +14,26 @@ import {
   type TrainForwardOutput,
 } from '@bnkit/core';
 import type { Executor } from './executor.js';
-import type { MomentsAccumulator } from './kernels.js';
 import { geometryOf, type Geometry } from './geometry.js';
+import { readableBeside, type SameMemory } from './overlap.js';
+import type { ChannelScratch } from './channel-scratch.js';
 
-/** Chooses the executor for one request, from the arrays it will read and write. */
-export type ExecutorChoice = (geo: Geometry, arrays: readonly FloatArray[]) => Executor;
+/** What the operations need from the backend: where outputs come from and which executor runs. */
+export interface OperationContext {
+  /** The executor for one request, from the tensors it will read and write. */
+  choose(tensors: readonly FloatArray[]): Executor;
+  /** A new output of `size` elements for a caller who passed none, given the input it follows. */
+  output(input: FloatArray, size: number): FloatArray;
+  /** Whether two arrays are views of the same memory. */
+  sameMemory: SameMemory;
+  /** Per-channel arrays for intermediate values, reused from one operation to the next. */
+  scratch: ChannelScratch;
+}
 
-/** The caller's buffer when given (checked), else a new array of x's type. */
-function outputBuffer(given: FloatArray | undefined, argument: string, x: FloatArray, size: number): FloatArray {
+/** The caller's buffer when given (checked), else a new output from the backend. */
+function outputBuffer(given: FloatArray | undefined, argument: string, x: FloatArray, size: number, context: OperationContext): FloatArray {
   if (given !== undefined) return checkArray(argument, given, size, 'the size of x');
-  return x instanceof Float64Array ? new Float64Array(size) : new Float32Array(size);
+  return context.output(x, size);
 }
 
 interface BatchStatistics {
@@ -31,77 +42,83 @@ interface BatchStatistics {
   invStd: Float64Array;
 }
 
-async function batchStatistics(executor: Executor, x: FloatArray, geo: Geometry, eps: number): Promise<BatchStatistics> {
-  return statisticsOf(await executor.moments(x, geo), geo.c, eps);
-}
-
-function statisticsOf(moments: MomentsAccumulator, c: number, eps: number): BatchStatistics {
-  const batchVar = new Float64Array(c);
-  const invStd = new Float64Array(c);
+/** The batch's mean, biased variance and inverse std, float64, as views of one new buffer. */
+async function batchStatistics(executor: Executor, x: FloatArray, geo: Geometry, eps: number, scratch: ChannelScratch): Promise<BatchStatistics> {
+  const { c } = geo;
+  const block = new Float64Array(3 * c);
+  const batchMean = block.subarray(0, c);
+  const batchVar = block.subarray(c, 2 * c);
+  const invStd = block.subarray(2 * c);
+  const acc = { count: scratch.zeros(), mean: batchMean, m2: scratch.zeros() };
+  await executor.moments({ x, geo, acc });
   for (let ch = 0; ch < c; ch++) {
-    const v = (moments.m2[ch] as number) / (moments.count[ch] as number);
+    const v = (acc.m2[ch] as number) / (acc.count[ch] as number);
     batchVar[ch] = v;
-    invStd[ch] = 1 / Math.sqrt(v + eps);
+    invStd[ch] = inverseStd(v, eps);
   }
-  return { batchMean: moments.mean, batchVar, invStd };
+  return { batchMean, batchVar, invStd };
 }
 
-/** scale = gamma * invStd and shift = beta per channel; gamma 1 and beta 0 when not affine. */
-function scaleAndShift(c: number, invStd: Float64Array, gamma: FloatArray | undefined, beta: FloatArray | undefined): [Float64Array, Float64Array] {
-  const scale = new Float64Array(c);
-  const shift = new Float64Array(c);
-  for (let ch = 0; ch < c; ch++) {
-    scale[ch] = (gamma ? (gamma[ch] as number) : 1) * (invStd[ch] as number);
-    shift[ch] = beta ? (beta[ch] as number) : 0;
-  }
-  return [scale, shift];
+/** scale = gamma * invStd per channel (invStd itself when not affine). */
+function scaleOf(invStd: Float64Array, gamma: FloatArray | undefined, scratch: ChannelScratch): Float64Array {
+  const scale = scratch.from(invStd, 0);
+  if (gamma) for (let ch = 0; ch < scale.length; ch++) scale[ch] = (gamma[ch] as number) * (scale[ch] as number);
+  return scale;
 }
 
 /**
  * Training forward: float64 batch moments (exact two-pass per run, merged by Chan's update),
- * y = gamma * (x - mean) * invStd + beta in float64 stored in y's type, and the running
- * statistics updated by the convention's rule. y has x's element type (or is `out.y`); the
- * statistics are float64.
+ * y = gamma * (x - mean) * invStd + beta stored in y's type, and the running statistics updated
+ * by the convention's rule. y has x's element type (or is `out.y`); the statistics are float64.
+ * An `out.y` that partly overlaps x is handled (x is read from a copy).
  * @throws BnShapeError, BnValueError from core's `prepareTrainForward`, or for a wrong `out.y`.
  */
-export async function trainForward(input: TrainForwardInput, choose: ExecutorChoice): Promise<TrainForwardOutput> {
+export async function trainForward(input: TrainForwardInput, context: OperationContext): Promise<TrainForwardOutput> {
   const prepared = prepareTrainForward(input);
   const { info, options } = prepared;
   const geo = geometryOf(info);
-  const y = outputBuffer(input.out?.y, 'out.y', input.x, info.size);
-  const executor = choose(geo, [input.x, y]);
-  const gamma = options.affine ? input.gamma : undefined;
-  const beta = options.affine ? input.beta : undefined;
-  const stats = await batchStatistics(executor, input.x, geo, options.eps);
-  const [scale, shift] = scaleAndShift(geo.c, stats.invStd, gamma, beta);
-  await executor.affine(input.x, y, geo, stats.batchMean, scale, shift);
-  return { y, ...stats, ...runningStatsAfterBatch(input, stats, prepared) };
+  const { scratch } = context;
+  scratch.begin(geo.c);
+  const y = outputBuffer(input.out?.y, 'out.y', input.x, info.size, context);
+  const x = readableBeside(input.x, y, context.sameMemory);
+  const executor = context.choose([x, y]);
+  const stats = await batchStatistics(executor, x, geo, options.eps, scratch);
+  // Every per-channel input is read before y is written, whatever memory they share.
+  const running = runningStatsAfterBatch(input, stats, prepared);
+  const scale = scaleOf(stats.invStd, options.affine ? input.gamma : undefined, scratch);
+  const shift = scratch.from(options.affine ? input.beta : undefined, 0);
+  await executor.affine({ x, y, geo, mean: stats.batchMean, scale, shift });
+  return { y, ...stats, ...running };
 }
 
 /**
- * Inference: y = gamma * (x - runningMean) / sqrt(runningVar + eps) + beta, in float64 stored in
- * y's type; with `trackRunningStats: false` the batch's own statistics are used.
+ * Inference: y = gamma * (x - runningMean) / sqrt(runningVar + eps) + beta, stored in y's type;
+ * with `trackRunningStats: false` the batch's own statistics are used. An `out.y` that partly
+ * overlaps x is handled (x is read from a copy).
  * @throws BnShapeError, BnValueError from core's `prepareInference`, or for a wrong `out.y`.
  */
-export async function inference(input: InferenceInput, choose: ExecutorChoice): Promise<InferenceOutput> {
+export async function inference(input: InferenceInput, context: OperationContext): Promise<InferenceOutput> {
   const { info, options } = prepareInference(input);
   const geo = geometryOf(info);
-  const y = outputBuffer(input.out?.y, 'out.y', input.x, info.size);
-  const executor = choose(geo, [input.x, y]);
-  const gamma = options.affine ? input.gamma : undefined;
-  const beta = options.affine ? input.beta : undefined;
+  const { scratch } = context;
+  scratch.begin(geo.c);
+  const y = outputBuffer(input.out?.y, 'out.y', input.x, info.size, context);
+  const x = readableBeside(input.x, y, context.sameMemory);
+  const executor = context.choose([x, y]);
   let mean: Float64Array;
   let invStd: Float64Array;
   if (options.trackRunningStats) {
-    mean = Float64Array.from(input.runningMean as FloatArray);
-    invStd = Float64Array.from(input.runningVar as FloatArray, (v) => 1 / Math.sqrt(v + options.eps));
+    mean = scratch.from(input.runningMean, 0);
+    invStd = scratch.from(input.runningVar, 0);
+    for (let ch = 0; ch < geo.c; ch++) invStd[ch] = inverseStd(invStd[ch] as number, options.eps);
   } else {
-    const stats = await batchStatistics(executor, input.x, geo, options.eps);
+    const stats = await batchStatistics(executor, x, geo, options.eps, scratch);
     mean = stats.batchMean;
     invStd = stats.invStd;
   }
-  const [scale, shift] = scaleAndShift(geo.c, invStd, gamma, beta);
-  await executor.affine(input.x, y, geo, mean, scale, shift);
+  const scale = scaleOf(invStd, options.affine ? input.gamma : undefined, scratch);
+  const shift = scratch.from(options.affine ? input.beta : undefined, 0);
+  await executor.affine({ x, y, geo, mean, scale, shift });
   return { y };
 }
 
@@ -109,30 +126,38 @@ export async function inference(input: InferenceInput, choose: ExecutorChoice): 
  * Backward of the training forward from the saved mean and inverse std: dbeta = sum(dy),
  * dgamma = sum(dy * xhat), dx = gamma * invStd / m * (m * dy - dbeta - xhat * dgamma), the sums
  * in float64. dx has x's element type (or is `out.dx`); dgamma and dbeta are float64 and present
- * only when affine.
+ * only when affine. An `out.dx` that partly overlaps x or dy is handled (they are read from copies).
  * @throws BnShapeError, BnValueError from core's `prepareBackward`, or for a wrong `out.dx`.
  */
-export async function backward(input: BackwardInput, choose: ExecutorChoice): Promise<BackwardOutput> {
+export async function backward(input: BackwardInput, context: OperationContext): Promise<BackwardOutput> {
   const { info, options } = prepareBackward(input);
   const geo = geometryOf(info);
-  const dx = outputBuffer(input.out?.dx, 'out.dx', input.x, info.size);
-  const executor = choose(geo, [input.x, input.dy, dx]);
-  const mean = Float64Array.from(input.savedMean);
-  const { sumDy, sumDyCentered } = await executor.gradSums(input.x, input.dy, geo, mean);
+  const { c } = geo;
+  const { scratch } = context;
+  scratch.begin(c);
+  const dx = outputBuffer(input.out?.dx, 'out.dx', input.x, info.size, context);
+  const x = readableBeside(input.x, dx, context.sameMemory);
+  const dy = readableBeside(input.dy, dx, context.sameMemory);
+  const executor = context.choose([x, dy, dx]);
+  const mean = scratch.from(input.savedMean, 0);
+  const block = new Float64Array(2 * c);
+  const sums = { sumDy: block.subarray(0, c), sumDyCentered: scratch.zeros() };
+  const dgamma = block.subarray(c);
+  await executor.gradSums({ x, dy, geo, mean, sums });
+  const { sumDy, sumDyCentered } = sums;
   const m = info.perChannel;
-  const dgamma = new Float64Array(geo.c);
-  const kDy = new Float64Array(geo.c);
-  const kCentered = new Float64Array(geo.c);
-  const kConst = new Float64Array(geo.c);
-  for (let ch = 0; ch < geo.c; ch++) {
+  const kDy = scratch.zeros();
+  const kCentered = scratch.zeros();
+  const kConst = scratch.zeros();
+  const gamma = options.affine ? (input.gamma as FloatArray) : undefined;
+  for (let ch = 0; ch < c; ch++) {
     const invStd = input.savedInvStd[ch] as number;
-    const gamma = options.affine ? ((input.gamma as FloatArray)[ch] as number) : 1;
     dgamma[ch] = (sumDyCentered[ch] as number) * invStd;
-    const k = (gamma * invStd) / m;
+    const k = ((gamma ? (gamma[ch] as number) : 1) * invStd) / m;
     kDy[ch] = k * m;
     kCentered[ch] = -k * invStd * (dgamma[ch] as number);
     kConst[ch] = -k * (sumDy[ch] as number);
   }
-  await executor.gradInput(input.x, input.dy, dx, geo, mean, kDy, kCentered, kConst);
+  await executor.gradInput({ x, dy, dx, geo, mean, kDy, kCentered, kConst });
   return options.affine ? { dx, dgamma, dbeta: sumDy } : { dx };
 }

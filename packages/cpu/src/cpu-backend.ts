@@ -1,6 +1,7 @@
 import os from 'node:os';
 import {
   BACKEND_SPECIFICATION_VERSION,
+  BackendLifecycle,
   BnValueError,
   CONVENTION_NAMES,
   FEATURES,
@@ -8,14 +9,16 @@ import {
   OPERATIONS,
   describeValue,
   type Backend,
+  type FloatArray,
 } from '@bnkit/core';
-import { backward, inference, trainForward, type ExecutorChoice } from './batch-norm.js';
+import { backward, inference, trainForward, type OperationContext } from './batch-norm.js';
+import { ChannelScratch } from './channel-scratch.js';
 import { serialExecutor } from './executor.js';
 import { createJsKernels } from './js-kernels.js';
+import { OutputArrays } from './output-arrays.js';
 import { WasmArena } from './wasm-arena.js';
 import { WasmExecutor } from './wasm-executor.js';
 import { MEMORY_PAGES, instantiateKernels, kernelsModule, privateKernelsModule } from './wasm-module.js';
-import { StagedExecutor } from './staged-executor.js';
 import { WorkerPool } from './worker-pool.js';
 
 /**
@@ -30,7 +33,7 @@ export const DEFAULT_PARALLEL_THRESHOLD = 1 << 20;
 export interface CpuBackendOptions {
   /**
    * Threads for large tensors, the calling one included; `auto` (default) = the available cores.
-   * Workers run only with the WebAssembly kernels, on tensors allocated with `allocate`.
+   * Workers run only with the WebAssembly kernels, on tensors in the backend's shared memory.
    */
   threads?: number | 'auto';
   /** Whether to use the WebAssembly SIMD kernels where the engine has them (default true); false = plain JavaScript. */
@@ -47,13 +50,20 @@ export interface CpuBackend extends Backend {
   readonly threads: number;
   /**
    * A zero-filled Float32Array of `length` elements in the backend's shared WebAssembly memory.
-   * Tensors allocated here (x, dy, out.y, out.dx) are processed in place and across threads;
-   * others are staged through a small buffer on the calling thread. Without SIMD it is a plain
-   * Float32Array. Release it with `free` when done; views stay valid until then.
+   * Tensors there (x, dy, out.y, out.dx) are processed in place and across threads; others are
+   * copied through a small buffer on the calling thread. Without SIMD it is a plain
+   * Float32Array. It stays valid until passed to `free` (garbage collection does not free it).
    * @throws BnValueError when `length` is not a positive integer or the 4 GiB memory is full.
+   * @throws BnBackendError after `dispose` (until `init`).
    */
   allocate(length: number): Float32Array;
-  /** Returns an array from `allocate` to the memory; other arrays are ignored. */
+  /**
+   * Returns to the memory an array from `allocate`, or an output (y, dx) the backend allocated
+   * because the caller passed none. A plain Float32Array that is not in the backend's memory
+   * (e.g. from `allocate` without SIMD) is accepted and left alone.
+   * @throws BnValueError for anything else: not a Float32Array, an array freed before, or a view
+   *   of the backend's memory it did not return (a subarray of an allocation).
+   */
   free(array: Float32Array): void;
 }
 
@@ -68,26 +78,58 @@ function threadCount(threads: number | 'auto' | undefined): number {
  * and feature of core, float32 and float64 tensors, statistics accumulated in float64 (exact
  * two-pass moments per run merged by Chan's update, never E[x^2] - E[x]^2). Float32 tensors run
  * on WebAssembly SIMD kernels; float64 tensors, or `simd: false`, on plain JavaScript kernels
- * with the same results up to float64 summation order. y and dx take x's element type (or are
- * the caller's `out` buffers); per-channel outputs (statistics, running statistics, dgamma,
- * dbeta) are float64. `init` starts the worker threads; `dispose` ends them.
+ * with the same results up to float64 summation order. y and dx take x's element type; an output
+ * the caller does not pass (`out.y`, `out.dx`) is allocated for float32 input in the backend's
+ * memory (see `free`). Per-channel outputs (statistics, running statistics, dgamma, dbeta) are
+ * float64. `init` starts the worker threads; `dispose` ends them, after which every operation
+ * throws `BnBackendError` until `init` is called again. Operations on one backend run one at a time.
  * @throws BnValueError for invalid options.
  */
 export function createCpuBackend(options: CpuBackendOptions = {}): CpuBackend {
   const threads = threadCount(options.threads);
   const threshold = options.parallelThreshold ?? DEFAULT_PARALLEL_THRESHOLD;
   if (!(threshold >= 0)) throw new BnValueError('options.parallelThreshold', 'a number >= 0', describeValue(threshold));
+  const lifecycle = new BackendLifecycle('cpu');
   const js = serialExecutor(createJsKernels());
   const module = options.simd === false ? null : kernelsModule();
-  const arena = module ? new WasmArena(MEMORY_PAGES) : undefined;
-  let pool: WorkerPool | undefined;
-  const wasm = module && arena ? new WasmExecutor(arena, instantiateKernels(module, arena.memory), () => (pool?.healthy ? pool : undefined), threshold) : undefined;
   const privateModule = module ? privateKernelsModule() : null;
-  const staged = privateModule ? new StagedExecutor(privateModule) : undefined;
-  const choose: ExecutorChoice = (_, arrays) => {
-    if (wasm && arena && WasmExecutor.accepts(arena, arrays)) return wasm;
-    if (staged && arrays.every((a) => a instanceof Float32Array)) return staged;
-    return js;
+  const arena = module ? new WasmArena(MEMORY_PAGES) : undefined;
+  const outputs = arena ? new OutputArrays(arena) : undefined;
+  let pool: WorkerPool | undefined;
+  const shared = module && arena ? new WasmExecutor({ arena, kernels: instantiateKernels(module, arena.memory), pool: () => (pool?.healthy ? pool : undefined), parallelThreshold: threshold }) : undefined;
+  const privateArena = privateModule ? new WasmArena(MEMORY_PAGES, { shared: false }) : undefined;
+  const staged = privateModule && privateArena ? new WasmExecutor({ arena: privateArena, kernels: instantiateKernels(privateModule, privateArena.memory) }) : undefined;
+  const context: OperationContext = {
+    choose(tensors) {
+      if (!tensors.every((t) => t instanceof Float32Array)) return js;
+      // Any tensor in the shared memory: the shared kernels (in place there, the rest staged);
+      // none: the private memory, whose copies are plain memcpy.
+      if (shared && tensors.some((t) => shared.inPlace(t))) return shared;
+      return staged ?? shared ?? js;
+    },
+    output(x, size) {
+      return x instanceof Float32Array && outputs ? outputs.float32(size) : x instanceof Float64Array ? new Float64Array(size) : new Float32Array(size);
+    },
+    sameMemory: (a: FloatArray, b: FloatArray) => a.buffer === b.buffer || (arena !== undefined && arena.owns(a) && arena.owns(b)),
+    scratch: new ChannelScratch(),
+  };
+  // One operation at a time: the executors share per-channel and staging memory, and the
+  // context its scratch. An operation that finds none running starts at once.
+  let running = 0;
+  let last: Promise<unknown> = Promise.resolve();
+  const serialise = <T>(operation: string, task: () => Promise<T>): Promise<T> => {
+    try {
+      lifecycle.assertUsable(operation);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const run = running === 0 ? task() : last.then(task, task);
+    running++;
+    const settle = (): void => {
+      running--;
+    };
+    last = run.then(settle, settle);
+    return run;
   };
   return {
     specificationVersion: BACKEND_SPECIFICATION_VERSION,
@@ -100,25 +142,31 @@ export function createCpuBackend(options: CpuBackendOptions = {}): CpuBackend {
       features: FEATURES,
     },
     get simd() {
-      return wasm !== undefined;
+      return shared !== undefined;
     },
     get threads() {
       return pool?.healthy ? pool.size + 1 : 1;
     },
     async init() {
       if (module && arena && threads > 1 && !pool) pool = new WorkerPool(threads - 1, module, arena.memory);
+      lifecycle.initialised();
     },
-    inference: (input) => inference(input, choose),
-    trainForward: (input) => trainForward(input, choose),
-    backward: (input) => backward(input, choose),
+    inference: (input) => serialise('inference', () => inference(input, context)),
+    trainForward: (input) => serialise('trainForward', () => trainForward(input, context)),
+    backward: (input) => serialise('backward', () => backward(input, context)),
     allocate(length) {
+      lifecycle.assertUsable('allocate');
       if (!Number.isInteger(length) || length < 1) throw new BnValueError('length', 'a positive integer', describeValue(length));
       return arena ? arena.allocateFloat32(length) : new Float32Array(length);
     },
     free(array) {
-      if (arena && arena.owns(array)) arena.freeBytes(array.byteOffset);
+      if (!(array instanceof Float32Array)) throw new BnValueError('array', 'a Float32Array from allocate() or an output', describeValue(array));
+      if (!arena || !arena.owns(array)) return;
+      outputs?.forget(array);
+      arena.freeFloat32(array);
     },
     async dispose() {
+      lifecycle.disposed();
       const closing = pool;
       pool = undefined;
       await closing?.close();

@@ -1,56 +1,31 @@
-import type { FloatArray } from '@bnkit/core';
-import type { Geometry } from './geometry.js';
-import type { Kernels, MomentsAccumulator } from './kernels.js';
-
-/** Per-channel sums of backward's first pass, float64, length C. */
-export interface GradSums {
-  readonly sumDy: Float64Array;
-  readonly sumDyCentered: Float64Array;
-}
+import type { AffineRequest, GradInputRequest, GradSumsRequest, Kernels, MomentsRequest } from './kernels.js';
 
 /**
  * Runs the kernels over a whole tensor: on the calling thread, or split across worker threads.
- * Whichever runs them, the per-channel results are float64 and combine exactly.
+ * Whichever runs them, the per-channel results are float64, combine exactly, and land in the
+ * request's own arrays. An executor serves one call at a time (the backend serialises its operations).
  */
 export interface Executor {
-  moments(x: FloatArray, geo: Geometry): Promise<MomentsAccumulator>;
-  affine(x: FloatArray, y: FloatArray, geo: Geometry, mean: Float64Array, scale: Float64Array, shift: Float64Array): Promise<void>;
-  gradSums(x: FloatArray, dy: FloatArray, geo: Geometry, mean: Float64Array): Promise<GradSums>;
-  gradInput(
-    x: FloatArray,
-    dy: FloatArray,
-    dx: FloatArray,
-    geo: Geometry,
-    mean: Float64Array,
-    kDy: Float64Array,
-    kCentered: Float64Array,
-    kConst: Float64Array,
-  ): Promise<void>;
-}
-
-/** Empty moments for C channels. */
-export function emptyMoments(c: number): MomentsAccumulator {
-  return { count: new Float64Array(c), mean: new Float64Array(c), m2: new Float64Array(c) };
+  moments(request: MomentsRequest): Promise<void>;
+  affine(request: AffineRequest): Promise<void>;
+  gradSums(request: GradSumsRequest): Promise<void>;
+  gradInput(request: GradInputRequest): Promise<void>;
 }
 
 /** An executor that runs `kernels` over the whole tensor on the calling thread. */
 export function serialExecutor(kernels: Kernels): Executor {
   return {
-    async moments(x, geo) {
-      const acc = emptyMoments(geo.c);
-      kernels.moments(x, 0, geo.size, geo, acc);
-      return acc;
+    async moments(request) {
+      kernels.moments({ ...request, start: 0, end: request.geo.size });
     },
-    async affine(x, y, geo, mean, scale, shift) {
-      kernels.affine(x, y, 0, geo.size, geo, mean, scale, shift);
+    async affine(request) {
+      kernels.affine({ ...request, start: 0, end: request.geo.size });
     },
-    async gradSums(x, dy, geo, mean) {
-      const sums = { sumDy: new Float64Array(geo.c), sumDyCentered: new Float64Array(geo.c) };
-      kernels.gradSums(x, dy, 0, geo.size, geo, mean, sums.sumDy, sums.sumDyCentered);
-      return sums;
+    async gradSums(request) {
+      kernels.gradSums({ ...request, start: 0, end: request.geo.size });
     },
-    async gradInput(x, dy, dx, geo, mean, kDy, kCentered, kConst) {
-      kernels.gradInput(x, dy, dx, 0, geo.size, geo, mean, kDy, kCentered, kConst);
+    async gradInput(request) {
+      kernels.gradInput({ ...request, start: 0, end: request.geo.size });
     },
   };
 }

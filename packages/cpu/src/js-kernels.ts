@@ -1,5 +1,6 @@
+import { mergeMoments } from '@bnkit/core';
 import type { Geometry } from './geometry.js';
-import type { Kernels } from './kernels.js';
+import type { Kernels, MomentsAccumulator } from './kernels.js';
 
 /**
  * Splits [start, end) of a channels-first tensor (`geo.inner > 1`) into runs of one channel's
@@ -14,6 +15,14 @@ function forEachChannelRun(start: number, end: number, geo: Geometry, visit: (fr
     visit(i, runEnd, run % c);
     i = runEnd;
   }
+}
+
+/** Merges the moments (n, mu, q) of some values of channel ch into `acc` with core's Chan update. */
+function mergeInto(acc: MomentsAccumulator, ch: number, count: number, mean: number, m2: number): void {
+  const merged = mergeMoments({ count: acc.count[ch] as number, mean: acc.mean[ch] as number, m2: acc.m2[ch] as number }, { count, mean, m2 });
+  acc.count[ch] = merged.count;
+  acc.mean[ch] = merged.mean;
+  acc.m2[ch] = merged.m2;
 }
 
 /**
@@ -37,23 +46,8 @@ export function createJsKernels(): Kernels {
     }
   }
 
-  function merge(acc: { count: Float64Array; mean: Float64Array; m2: Float64Array }, ch: number, n: number, mu: number, q: number): void {
-    const count = acc.count[ch] as number;
-    if (count === 0) {
-      acc.count[ch] = n;
-      acc.mean[ch] = mu;
-      acc.m2[ch] = q;
-      return;
-    }
-    const total = count + n;
-    const delta = mu - (acc.mean[ch] as number);
-    acc.count[ch] = total;
-    acc.mean[ch] = (acc.mean[ch] as number) + (delta * n) / total;
-    acc.m2[ch] = (acc.m2[ch] as number) + q + (delta * delta * count * n) / total;
-  }
-
   return {
-    moments(x, start, end, geo, acc) {
+    moments({ x, start, end, geo, acc }) {
       const { c, inner } = geo;
       if (inner > 1) {
         forEachChannelRun(start, end, geo, (from, to, ch) => {
@@ -69,14 +63,14 @@ export function createJsKernels(): Kernels {
             dev += d;
           }
           // The residual sum of deviations corrects the rounding left in the run's mean.
-          merge(acc, ch, n, mu, Math.max(q - (dev * dev) / n, 0));
+          mergeInto(acc, ch, n, mu, Math.max(q - (dev * dev) / n, 0));
         });
         return;
       }
       let i = start;
       // A partial first row: each value is a run of one.
       while (i < end && i % c !== 0) {
-        merge(acc, i % c, 1, x[i] as number, 0);
+        mergeInto(acc, i % c, 1, x[i] as number, 0);
         i++;
       }
       scratch(c);
@@ -100,14 +94,14 @@ export function createJsKernels(): Kernels {
         }
         for (let ch = 0; ch < c; ch++) {
           const dev = blockDev[ch] as number;
-          merge(acc, ch, rows, blockSum[ch] as number, Math.max((blockM2[ch] as number) - (dev * dev) / rows, 0));
+          mergeInto(acc, ch, rows, blockSum[ch] as number, Math.max((blockM2[ch] as number) - (dev * dev) / rows, 0));
         }
         i = blockEnd;
       }
-      for (; i < end; i++) merge(acc, i % c, 1, x[i] as number, 0);
+      for (; i < end; i++) mergeInto(acc, i % c, 1, x[i] as number, 0);
     },
 
-    affine(x, y, start, end, geo, mean, scale, shift) {
+    affine({ x, y, start, end, geo, mean, scale, shift }) {
       const { c, inner } = geo;
       if (inner > 1) {
         forEachChannelRun(start, end, geo, (from, to, ch) => {
@@ -125,8 +119,9 @@ export function createJsKernels(): Kernels {
       }
     },
 
-    gradSums(x, dy, start, end, geo, mean, sumDy, sumDyCentered) {
+    gradSums({ x, dy, start, end, geo, mean, sums }) {
       const { c, inner } = geo;
+      const { sumDy, sumDyCentered } = sums;
       if (inner > 1) {
         forEachChannelRun(start, end, geo, (from, to, ch) => {
           const mu = mean[ch] as number;
@@ -151,7 +146,7 @@ export function createJsKernels(): Kernels {
       }
     },
 
-    gradInput(x, dy, dx, start, end, geo, mean, kDy, kCentered, kConst) {
+    gradInput({ x, dy, dx, start, end, geo, mean, kDy, kCentered, kConst }) {
       const { c, inner } = geo;
       if (inner > 1) {
         forEachChannelRun(start, end, geo, (from, to, ch) => {

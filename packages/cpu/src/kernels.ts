@@ -3,9 +3,8 @@ import type { Geometry } from './geometry.js';
 
 /**
  * Per-channel moments being accumulated: value count, mean and M2 (the sum of squared deviations
- * from the mean), each of length C, in float64. A kernel merges the moments of the values it
- * reads into these with Chan's pairwise update, so partial results of several ranges or threads
- * combine exactly.
+ * from the mean), each of length C, in float64. Partial results of several ranges or threads
+ * combine exactly with Chan's pairwise update (core's `mergeMoments`).
  */
 export interface MomentsAccumulator {
   readonly count: Float64Array;
@@ -13,51 +12,82 @@ export interface MomentsAccumulator {
   readonly m2: Float64Array;
 }
 
+/** Per-channel sums of backward's first pass, float64, length C. */
+export interface GradSums {
+  /** sum(dy) per channel. */
+  readonly sumDy: Float64Array;
+  /** sum(dy * (x - mean)) per channel. */
+  readonly sumDyCentered: Float64Array;
+}
+
+/** Per-channel float64 constants of the normalisation y = (x - mean) * scale + shift. */
+export interface AffineParams {
+  readonly mean: Float64Array;
+  readonly scale: Float64Array;
+  readonly shift: Float64Array;
+}
+
+/** Per-channel float64 constants of dx = kDy * dy + kCentered * (x - mean) + kConst. */
+export interface GradInputParams {
+  readonly mean: Float64Array;
+  readonly kDy: Float64Array;
+  readonly kCentered: Float64Array;
+  readonly kConst: Float64Array;
+}
+
+/** The moments of a whole tensor x laid out as `geo`, written into `acc` (zeroed by the caller). */
+export interface MomentsRequest {
+  readonly x: FloatArray;
+  readonly geo: Geometry;
+  readonly acc: MomentsAccumulator;
+}
+
+/** y from x over a whole tensor laid out as `geo`. */
+export interface AffineRequest extends AffineParams {
+  readonly x: FloatArray;
+  readonly y: FloatArray;
+  readonly geo: Geometry;
+}
+
+/** The gradient sums of a whole tensor from x, dy and the saved mean, written into `sums` (zeroed by the caller). */
+export interface GradSumsRequest {
+  readonly x: FloatArray;
+  readonly dy: FloatArray;
+  readonly geo: Geometry;
+  readonly mean: Float64Array;
+  readonly sums: GradSums;
+}
+
+/** dx from x and dy over a whole tensor laid out as `geo`. */
+export interface GradInputRequest extends GradInputParams {
+  readonly x: FloatArray;
+  readonly dy: FloatArray;
+  readonly dx: FloatArray;
+  readonly geo: Geometry;
+}
+
+/** A flat element range [start, end) of the tensor a kernel call covers. */
+export interface KernelRange {
+  readonly start: number;
+  readonly end: number;
+}
+
 /**
- * The element-wise work of BN over a flat index range `[start, end)` of a tensor (see
- * `Geometry`), as the plain-JavaScript kernels implement it: statistics accumulated in float64,
- * per-channel parameters as float64 arrays of length C. The WebAssembly kernels
- * (`assembly/kernels.ts`) do the same work on pointers into the shared memory.
+ * The element-wise work of BN over a flat index range of a tensor (see `Geometry`), as the
+ * plain-JavaScript kernels implement it: statistics accumulated in float64, per-channel
+ * parameters as float64 arrays of length C. The WebAssembly kernels (`assembly/`) do the same
+ * work on pointers into their memory.
  */
 export interface Kernels {
   /**
    * Merges the moments of x's values in the range into `acc`: exact two-pass moments of each
    * contiguous run (channels-first) or block of rows (channels-last), folded in by Chan's update.
    */
-  moments(x: FloatArray, start: number, end: number, geo: Geometry, acc: MomentsAccumulator): void;
-  /** y = (x - mean) * scale + shift, computed in float64 and stored in y's type. */
-  affine(
-    x: FloatArray,
-    y: FloatArray,
-    start: number,
-    end: number,
-    geo: Geometry,
-    mean: Float64Array,
-    scale: Float64Array,
-    shift: Float64Array,
-  ): void;
-  /** Adds sum(dy) to `sumDy` and sum(dy * (x - mean)) to `sumDyCentered`, per channel. */
-  gradSums(
-    x: FloatArray,
-    dy: FloatArray,
-    start: number,
-    end: number,
-    geo: Geometry,
-    mean: Float64Array,
-    sumDy: Float64Array,
-    sumDyCentered: Float64Array,
-  ): void;
-  /** dx = kDy * dy + kCentered * (x - mean) + kConst, per channel, computed in float64. */
-  gradInput(
-    x: FloatArray,
-    dy: FloatArray,
-    dx: FloatArray,
-    start: number,
-    end: number,
-    geo: Geometry,
-    mean: Float64Array,
-    kDy: Float64Array,
-    kCentered: Float64Array,
-    kConst: Float64Array,
-  ): void;
+  moments(call: MomentsRequest & KernelRange): void;
+  /** y = (x - mean) * scale + shift over the range, computed in float64 and stored in y's type. */
+  affine(call: AffineRequest & KernelRange): void;
+  /** Adds sum(dy) and sum(dy * (x - mean)) over the range to `sums`, per channel. */
+  gradSums(call: GradSumsRequest & KernelRange): void;
+  /** dx = kDy * dy + kCentered * (x - mean) + kConst over the range, computed in float64. */
+  gradInput(call: GradInputRequest & KernelRange): void;
 }

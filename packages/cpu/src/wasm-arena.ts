@@ -6,20 +6,32 @@ const PAGE = 65536;
 // The first page stays unused: the kernels' module owns no data, but address 0 is kept out of reach.
 const RESERVED = PAGE;
 
+/** Where an arena's memory comes from. */
+export interface WasmArenaOptions {
+  /** Shared (default: seen by every worker thread, never detached) or private to this thread. */
+  shared?: boolean;
+}
+
 /**
- * A shared `WebAssembly.Memory` and a first-fit allocator over it. Arrays allocated here are seen
- * without copying by the WebAssembly kernels on every thread; the backend recognises them by
- * their buffer. Growing the memory never invalidates earlier views (shared memory cannot detach).
+ * A `WebAssembly.Memory` and a first-fit allocator over it. Arrays allocated here are seen
+ * without copying by the WebAssembly kernels (on every thread, for a shared memory); the backend
+ * recognises them by their buffer. Growing a shared memory never invalidates earlier views.
+ * Every array `allocateFloat32` returns is tracked by identity, so freeing it twice, or freeing a
+ * view it did not return, is a typed error and never frees memory that a later allocation holds.
  */
 export class WasmArena {
   readonly memory: WebAssembly.Memory;
   private readonly buffers = new WeakSet<ArrayBufferLike>();
   private readonly sizes = new Map<number, number>();
+  /** Arrays from allocateFloat32 not yet freed, with their byte offset. */
+  private readonly live = new WeakMap<ArrayBufferView, number>();
+  /** Arrays from allocateFloat32 already freed (to name a second free as such). */
+  private readonly released = new WeakSet<ArrayBufferView>();
   /** Free ranges [start, end) in bytes, sorted by start, never adjacent. */
   private free: { start: number; end: number }[] = [];
 
-  constructor(pages: { initial: number; maximum: number }) {
-    this.memory = new WebAssembly.Memory({ initial: pages.initial, maximum: pages.maximum, shared: true });
+  constructor(pages: { initial: number; maximum: number }, options: WasmArenaOptions = {}) {
+    this.memory = new WebAssembly.Memory({ initial: pages.initial, maximum: pages.maximum, shared: options.shared ?? true });
     this.buffers.add(this.memory.buffer);
     this.free.push({ start: RESERVED, end: this.memory.buffer.byteLength });
   }
@@ -54,7 +66,7 @@ export class WasmArena {
     return start;
   }
 
-  /** Returns a range from `allocateBytes`; a pointer that is not allocated is ignored. */
+  /** Returns a range from `allocateBytes` (internal use: the caller guarantees it is allocated). */
   freeBytes(pointer: number): void {
     const size = this.sizes.get(pointer);
     if (size === undefined) return;
@@ -66,12 +78,46 @@ export class WasmArena {
     this.coalesce(i);
   }
 
-  /** A Float32Array of `length` elements in this memory, zero-filled. */
+  /**
+   * A Float32Array of `length` elements in this memory, zero-filled, tracked until `freeFloat32`.
+   * @throws BnValueError as `allocateBytes`.
+   */
   allocateFloat32(length: number): Float32Array {
+    return this.allocateView(length, (buffer, pointer) => new Float32Array(buffer, pointer, length));
+  }
+
+  /** As `allocateFloat32`, with the view made by `view` (e.g. a subclass of Float32Array), zero-filled when `zero`. */
+  allocateView<T extends Float32Array>(length: number, view: (buffer: ArrayBufferLike, pointer: number) => T, zero = true): T {
     const pointer = this.allocateBytes(length * 4);
-    const array = new Float32Array(this.memory.buffer, pointer, length);
-    array.fill(0);
+    const array = view(this.memory.buffer, pointer);
+    if (zero) array.fill(0);
+    this.live.set(array, pointer);
     return array;
+  }
+
+  /** Whether `array` is an allocation of this arena not yet freed. */
+  isLive(array: ArrayBufferView): boolean {
+    return this.live.has(array);
+  }
+
+  /**
+   * Returns an array from `allocateFloat32` to the memory.
+   * @throws BnValueError when `array` is not such an array: a second free of one, a view of this
+   *   memory that allocateFloat32 did not return (a subarray), or not a view of this memory.
+   */
+  freeFloat32(array: ArrayBufferView): void {
+    const pointer = this.live.get(array);
+    if (pointer === undefined) {
+      const expected = 'an array returned by allocate() (or as an output) and not freed yet';
+      if (this.released.has(array)) throw new BnValueError('array', expected, 'an array already freed');
+      if (this.owns(array)) {
+        throw new BnValueError('array', expected, `a view of the backend's memory that allocate() did not return (byteOffset ${array.byteOffset}, ${array.byteLength} bytes), e.g. a subarray`);
+      }
+      throw new BnValueError('array', expected, `an array outside the backend's memory: ${describeValue(array)}`);
+    }
+    this.live.delete(array);
+    this.released.add(array);
+    this.freeBytes(pointer);
   }
 
   private grow(size: number): void {
@@ -82,7 +128,7 @@ export class WasmArena {
     try {
       this.memory.grow(pages);
     } catch {
-      throw new BnValueError('length', `at most the free space of the 4 GiB shared memory`, `${size} bytes with ${end} in use`);
+      throw new BnValueError('length', `at most the free space of the WebAssembly memory`, `${size} bytes with ${end} in use`);
     }
     this.buffers.add(this.memory.buffer);
     this.free.push({ start: end, end: this.memory.buffer.byteLength });

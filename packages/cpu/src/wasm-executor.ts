@@ -1,184 +1,237 @@
-import type { FloatArray } from '@bnkit/core';
-import { emptyMoments, type Executor, type GradSums } from './executor.js';
+import { mergeMoments, type FloatArray } from '@bnkit/core';
+import type { Executor } from './executor.js';
 import type { Geometry } from './geometry.js';
-import type { MomentsAccumulator } from './kernels.js';
+import type { AffineRequest, GradInputRequest, GradSumsRequest, MomentsRequest } from './kernels.js';
 import type { WasmArena } from './wasm-arena.js';
 import type { KernelExports } from './wasm-module.js';
 import type { WorkerPool } from './worker-pool.js';
 
 /** Split points between threads are multiples of this many elements (a cache line of float32). */
 const SPLIT_ALIGN = 16;
-/** Per-channel f64 arrays: 4 parameter arrays, then 7 per thread (3 accumulators, 4 of kernel scratch). */
-const PARAMS = 4;
-const PER_PART = 7;
+/** Elements of a tensor staged per kernel call: 64 KiB, so three slots stay in L2 with the kernel's work. */
+const STAGE_ELEMENTS = 16384;
+const STAGE_SLOTS = 3;
+/** Per-channel float64 arrays of a kernel's scratch (the largest, moments, needs 3.5). */
+const SCRATCH_ARRAYS = 4;
 
-type KernelName = 'moments' | 'affine' | 'gradSums' | 'gradInput';
+type KernelName = keyof KernelExports;
+
+/** One kernel call over a whole tensor, as the executor plans it. */
+interface KernelPlan {
+  readonly name: KernelName;
+  readonly geo: Geometry;
+  /** Tensors read: x, or x and dy. */
+  readonly inputs: readonly Float32Array[];
+  /** The tensor written (y or dx), if any. */
+  readonly output?: Float32Array;
+  /** Per-channel float64 parameters copied in, shared by every part. */
+  readonly params: readonly Float64Array[];
+  /** Per-channel float64 accumulators each part gets zeroed and returns. */
+  readonly accumulators: number;
+}
+
+/** The options of a `WasmExecutor`. */
+export interface WasmExecutorOptions {
+  /** The memory the kernels were instantiated over, and its allocator. */
+  readonly arena: WasmArena;
+  /** The kernels instantiated over `arena.memory`. */
+  readonly kernels: KernelExports;
+  /** The worker pool to split large in-place tensors across, when there is a healthy one. */
+  readonly pool?: () => WorkerPool | undefined;
+  /** Elements from which an in-place tensor is split across the pool's threads. */
+  readonly parallelThreshold?: number;
+}
 
 /**
- * Runs the WebAssembly SIMD kernels on tensors in the shared memory (see
- * `WasmArena.allocateFloat32`), in place; when they hold at least `parallelThreshold` elements
- * they are split across the calling thread and the worker pool. Per-channel partial results of
- * the threads are combined in float64 (Chan's merge for moments, plain sums for gradients).
- * Calls are serialised: they share one scratch area.
+ * Runs the WebAssembly SIMD kernels on float32 tensors. A tensor in the executor's memory (see
+ * `WasmArena.allocateFloat32`) is read or written in place; any other float32 tensor is copied
+ * through a staging area of that memory in 64 KiB chunks on the calling thread. When every tensor
+ * is in place and holds at least `parallelThreshold` elements, the work is split across the
+ * calling thread and the worker pool by element ranges. Per-channel partial results of the
+ * threads are combined in float64 (core's Chan merge for moments, plain sums for gradients).
+ * One call at a time: calls share the per-channel area and the staging slots.
  */
 export class WasmExecutor implements Executor {
+  private readonly arena: WasmArena;
+  private readonly kernels: KernelExports;
+  private readonly pool: () => WorkerPool | undefined;
+  private readonly parallelThreshold: number;
   private channelPointer = 0;
-  private channelCapacity = 0;
-  private channelStride = 0;
-  private queue: Promise<unknown> = Promise.resolve();
+  private channelBytes = 0;
+  /** Bytes between two per-channel arrays of the current call. */
+  private stride = 0;
+  private stagePointer = 0;
 
-  constructor(
-    private readonly arena: WasmArena,
-    private readonly kernels: KernelExports,
-    private readonly pool: () => WorkerPool | undefined,
-    private readonly parallelThreshold: number,
-  ) {}
-
-  /** True when every array is a float32 view into the shared memory of `arena`. */
-  static accepts(arena: WasmArena, arrays: readonly FloatArray[]): boolean {
-    return arrays.every((a) => a instanceof Float32Array && arena.owns(a));
+  constructor(options: WasmExecutorOptions) {
+    this.arena = options.arena;
+    this.kernels = options.kernels;
+    this.pool = options.pool ?? (() => undefined);
+    this.parallelThreshold = options.parallelThreshold ?? Infinity;
   }
 
-  moments(x: FloatArray, geo: Geometry): Promise<MomentsAccumulator> {
-    return this.serialise(async () => {
-      const parts = await this.execute('moments', geo, [x as Float32Array], undefined, (p) => [this.at(p, 0), this.at(p, 1), this.at(p, 2), this.at(p, 3)], 3);
-      const result = emptyMoments(geo.c);
-      for (let p = 0; p < parts; p++) {
-        const count = this.view(this.at(p, 0), geo.c);
-        const mean = this.view(this.at(p, 1), geo.c);
-        const m2 = this.view(this.at(p, 2), geo.c);
-        for (let ch = 0; ch < geo.c; ch++) {
-          const n = count[ch] as number;
-          if (n === 0) continue;
-          const before = result.count[ch] as number;
-          const total = before + n;
-          const delta = (mean[ch] as number) - (result.mean[ch] as number);
-          result.count[ch] = total;
-          result.mean[ch] = before === 0 ? (mean[ch] as number) : (result.mean[ch] as number) + (delta * n) / total;
-          result.m2[ch] = before === 0 ? (m2[ch] as number) : (result.m2[ch] as number) + (m2[ch] as number) + (delta * delta * before * n) / total;
+  /** True when `array` is a float32 tensor in this executor's memory (processed in place). */
+  inPlace(array: FloatArray): boolean {
+    return array instanceof Float32Array && this.arena.owns(array);
+  }
+
+  async moments({ x, geo, acc }: MomentsRequest): Promise<void> {
+    const parts = await this.execute({ name: 'moments', geo, inputs: [x as Float32Array], params: [], accumulators: 3 });
+    const { c } = geo;
+    const buffer = this.arena.buffer;
+    parts.forEach((pointer, part) => {
+      // Read with element loops: the builtin copies out of a shared buffer cost more for C values.
+      const count = new Float64Array(buffer, pointer, c);
+      const mean = new Float64Array(buffer, pointer + this.stride, c);
+      const m2 = new Float64Array(buffer, pointer + 2 * this.stride, c);
+      if (part === 0) {
+        for (let ch = 0; ch < c; ch++) {
+          acc.count[ch] = count[ch] as number;
+          acc.mean[ch] = mean[ch] as number;
+          acc.m2[ch] = m2[ch] as number;
         }
+        return;
       }
-      return result;
-    });
-  }
-
-  affine(x: FloatArray, y: FloatArray, geo: Geometry, mean: Float64Array, scale: Float64Array, shift: Float64Array): Promise<void> {
-    return this.serialise(async () => {
-      this.setParams(geo.c, [mean, scale, shift]);
-      await this.execute('affine', geo, [x as Float32Array], y as Float32Array, (p) => [this.param(0), this.param(1), this.param(2), this.at(p, 3)], 0);
-    });
-  }
-
-  gradSums(x: FloatArray, dy: FloatArray, geo: Geometry, mean: Float64Array): Promise<GradSums> {
-    return this.serialise(async () => {
-      this.setParams(geo.c, [mean]);
-      const parts = await this.execute('gradSums', geo, [x as Float32Array, dy as Float32Array], undefined, (p) => [this.param(0), this.at(p, 0), this.at(p, 1), this.at(p, 3)], 2);
-      const sumDy = new Float64Array(geo.c);
-      const sumDyCentered = new Float64Array(geo.c);
-      for (let p = 0; p < parts; p++) {
-        const a = this.view(this.at(p, 0), geo.c);
-        const b = this.view(this.at(p, 1), geo.c);
-        for (let ch = 0; ch < geo.c; ch++) {
-          sumDy[ch] = (sumDy[ch] as number) + (a[ch] as number);
-          sumDyCentered[ch] = (sumDyCentered[ch] as number) + (b[ch] as number);
-        }
+      for (let ch = 0; ch < c; ch++) {
+        const merged = mergeMoments(
+          { count: acc.count[ch] as number, mean: acc.mean[ch] as number, m2: acc.m2[ch] as number },
+          { count: count[ch] as number, mean: mean[ch] as number, m2: m2[ch] as number },
+        );
+        acc.count[ch] = merged.count;
+        acc.mean[ch] = merged.mean;
+        acc.m2[ch] = merged.m2;
       }
-      return { sumDy, sumDyCentered };
     });
   }
 
-  gradInput(
-    x: FloatArray,
-    dy: FloatArray,
-    dx: FloatArray,
-    geo: Geometry,
-    mean: Float64Array,
-    kDy: Float64Array,
-    kCentered: Float64Array,
-    kConst: Float64Array,
-  ): Promise<void> {
-    return this.serialise(async () => {
-      this.setParams(geo.c, [mean, kDy, kCentered, kConst]);
-      await this.execute('gradInput', geo, [x as Float32Array, dy as Float32Array], dx as Float32Array, (p) => [this.param(0), this.param(1), this.param(2), this.param(3), this.at(p, 3)], 0);
-    });
+  async affine({ x, y, geo, mean, scale, shift }: AffineRequest): Promise<void> {
+    await this.execute({ name: 'affine', geo, inputs: [x as Float32Array], output: y as Float32Array, params: [mean, scale, shift], accumulators: 0 });
   }
 
-  private serialise<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(task, task);
-    this.queue = run.catch(() => undefined);
-    return run;
+  async gradSums({ x, dy, geo, mean, sums }: GradSumsRequest): Promise<void> {
+    const parts = await this.execute({ name: 'gradSums', geo, inputs: [x as Float32Array, dy as Float32Array], params: [mean], accumulators: 2 });
+    const { c } = geo;
+    const buffer = this.arena.buffer;
+    const { sumDy, sumDyCentered } = sums;
+    for (const pointer of parts) {
+      const a = new Float64Array(buffer, pointer, c);
+      const b = new Float64Array(buffer, pointer + this.stride, c);
+      for (let ch = 0; ch < c; ch++) {
+        sumDy[ch] = (sumDy[ch] as number) + (a[ch] as number);
+        sumDyCentered[ch] = (sumDyCentered[ch] as number) + (b[ch] as number);
+      }
+    }
+  }
+
+  async gradInput({ x, dy, dx, geo, mean, kDy, kCentered, kConst }: GradInputRequest): Promise<void> {
+    await this.execute({ name: 'gradInput', geo, inputs: [x as Float32Array, dy as Float32Array], output: dx as Float32Array, params: [mean, kDy, kCentered, kConst], accumulators: 0 });
   }
 
   /**
-   * Runs kernel `name` over the whole tensor and returns how many parts (threads) ran. The
-   * first `zeroed` per-part arrays are cleared first (they are accumulators).
+   * Runs a plan over the whole tensor. Returns, per part (thread), the pointer of its first
+   * accumulator (the others follow `stride` bytes apart), valid until the next call.
    */
-  private async execute(
-    name: KernelName,
-    geo: Geometry,
-    inputs: readonly Float32Array[],
-    output: Float32Array | undefined,
-    perChannel: (part: number) => number[],
-    zeroed: number,
-  ): Promise<number> {
-    const tensors = output ? [...inputs, output] : inputs;
-    const pool = this.pool();
-    const parts = pool && geo.size >= this.parallelThreshold ? pool.size + 1 : 1;
-    this.reserve(geo.c);
-    for (let p = 0; p < parts; p++) {
-      for (let k = 0; k < zeroed; k++) this.view(this.at(p, k), geo.c).fill(0);
+  private async execute(plan: KernelPlan): Promise<number[]> {
+    const { geo } = plan;
+    const { c } = geo;
+    const tensors = plan.output ? [...plan.inputs, plan.output] : plan.inputs;
+    let inPlace = true;
+    for (const t of tensors) inPlace &&= this.arena.owns(t);
+    const pool = inPlace && geo.size >= this.parallelThreshold ? this.pool() : undefined;
+    const parts = pool ? pool.size + 1 : 1;
+    const stride = (this.stride = Math.ceil((c * 8) / 64) * 64);
+    const perPart = plan.accumulators + SCRATCH_ARRAYS;
+    this.reserveChannels(stride * (plan.params.length + parts * perPart));
+    const buffer = this.arena.buffer;
+    // The call's trailing arguments: parameter pointers, then the part's accumulators and scratch.
+    const channelArgs: number[] = [];
+    let next = this.channelPointer;
+    for (const values of plan.params) {
+      const view = new Float64Array(buffer, next, c);
+      // An element loop: the builtin copy into a shared buffer costs more for C values.
+      for (let ch = 0; ch < c; ch++) view[ch] = values[ch] as number;
+      channelArgs.push(next);
+      next += stride;
     }
-    const call = (first: number, count: number, pointers: readonly number[], part: number): number[] => [
-      ...pointers,
-      count,
-      first,
-      geo.c,
-      geo.inner,
-      ...perChannel(part),
-    ];
+    const partPointers: number[] = [];
+    for (let p = 0; p < parts; p++) {
+      partPointers.push(next);
+      if (plan.accumulators > 0) new Float64Array(buffer, next, (plan.accumulators * stride) / 8).fill(0);
+      next += perPart * stride;
+    }
+    const partArgs = (part: number): number[] => {
+      const first = partPointers[part] as number;
+      const args = channelArgs.slice();
+      for (let k = 0; k <= plan.accumulators; k++) args.push(first + k * stride);
+      return args;
+    };
+    if (inPlace) await this.runInPlace(plan, tensors, parts, pool, partArgs);
+    else this.runStaged(plan, tensors, partArgs(0));
+    return partPointers;
+  }
+
+  /** Every tensor in this memory: one call on this thread, or one per thread over element ranges. */
+  private async runInPlace(plan: KernelPlan, tensors: readonly Float32Array[], parts: number, pool: WorkerPool | undefined, channelArgs: (part: number) => number[]): Promise<void> {
+    const { geo } = plan;
+    const args = (first: number, count: number, part: number): number[] => [...tensors.map((t) => t.byteOffset + first * 4), count, first, geo.c, geo.inner, ...channelArgs(part)];
+    if (parts === 1 || !pool) {
+      this.invoke(plan.name, args(0, geo.size, 0));
+      return;
+    }
     const bounds = Array.from({ length: parts + 1 }, (_, p) => (p === parts ? geo.size : Math.round((geo.size * p) / parts / SPLIT_ALIGN) * SPLIT_ALIGN));
-    const pointersAt = (first: number): number[] => tensors.map((t) => t.byteOffset + first * 4);
     const running: Promise<void>[] = [];
     for (let p = 1; p < parts; p++) {
       const first = bounds[p] as number;
       const count = (bounds[p + 1] as number) - first;
-      if (count > 0) running.push((pool as WorkerPool).run(p - 1, name, call(first, count, pointersAt(first), p)));
+      if (count > 0) running.push(pool.run(p - 1, plan.name, args(first, count, p)));
     }
     const count0 = bounds[1] as number;
-    if (count0 > 0) this.invoke(name, call(0, count0, pointersAt(0), 0));
-    await Promise.all(running);
-    return parts;
+    try {
+      if (count0 > 0) this.invoke(plan.name, args(0, count0, 0));
+    } finally {
+      await Promise.all(running);
+    }
+  }
+
+  /**
+   * Some tensor outside this memory: chunk by chunk on this thread, each such tensor copied into
+   * a staging slot (inputs) or out of one (the output); tensors in this memory are used in place.
+   * Channels-last chunks hold whole rows, so no row is split between two calls.
+   */
+  private runStaged(plan: KernelPlan, tensors: readonly Float32Array[], channelArgs: number[]): void {
+    const { geo } = plan;
+    if (this.stagePointer === 0) this.stagePointer = this.arena.allocateBytes(STAGE_SLOTS * STAGE_ELEMENTS * 4);
+    const buffer = this.arena.buffer;
+    const slot = (k: number): number => this.stagePointer + k * STAGE_ELEMENTS * 4;
+    const staged = tensors.map((t) => !this.arena.owns(t));
+    const stages = tensors.map((_, k) => new Float32Array(buffer, slot(k), STAGE_ELEMENTS));
+    const chunk = geo.inner === 1 && geo.c <= STAGE_ELEMENTS ? Math.floor(STAGE_ELEMENTS / geo.c) * geo.c : STAGE_ELEMENTS;
+    const outputIndex = plan.output ? tensors.length - 1 : -1;
+    const kernel = this.kernels[plan.name] as (...args: number[]) => void;
+    const pointers = new Array<number>(tensors.length);
+    for (let first = 0; first < geo.size; first += chunk) {
+      const last = Math.min(geo.size, first + chunk);
+      for (let k = 0; k < tensors.length; k++) {
+        const tensor = tensors[k] as Float32Array;
+        if (!staged[k]) pointers[k] = tensor.byteOffset + first * 4;
+        else {
+          pointers[k] = slot(k);
+          if (k !== outputIndex) (stages[k] as Float32Array).set(tensor.subarray(first, last));
+        }
+      }
+      kernel(...pointers, last - first, first, geo.c, geo.inner, ...channelArgs);
+      if (outputIndex >= 0 && staged[outputIndex]) (plan.output as Float32Array).set((stages[outputIndex] as Float32Array).subarray(0, last - first), first);
+    }
   }
 
   private invoke(name: KernelName, args: number[]): void {
     (this.kernels[name] as (...a: number[]) => void)(...args);
   }
 
-  /** Makes room for C channels and every thread of the pool in the per-channel area. */
-  private reserve(c: number): void {
-    const stride = Math.max(Math.ceil((c * 8) / 64) * 64, this.channelStride);
-    const needed = stride * (PARAMS + PER_PART * ((this.pool()?.size ?? 0) + 1));
-    if (stride === this.channelStride && needed <= this.channelCapacity) return;
-    if (this.channelCapacity > 0) this.arena.freeBytes(this.channelPointer);
-    this.channelPointer = this.arena.allocateBytes(needed);
-    this.channelCapacity = needed;
-    this.channelStride = stride;
-  }
-
-  private param(k: number): number {
-    return this.channelPointer + k * this.channelStride;
-  }
-
-  private at(part: number, k: number): number {
-    return this.channelPointer + (PARAMS + part * PER_PART + k) * this.channelStride;
-  }
-
-  private view(pointer: number, c: number): Float64Array {
-    return new Float64Array(this.arena.buffer, pointer, c);
-  }
-
-  private setParams(c: number, arrays: readonly Float64Array[]): void {
-    this.reserve(c);
-    arrays.forEach((a, k) => this.view(this.param(k), c).set(a));
+  /** Makes the per-channel area at least `bytes` long. */
+  private reserveChannels(bytes: number): void {
+    if (bytes <= this.channelBytes) return;
+    if (this.channelBytes > 0) this.arena.freeBytes(this.channelPointer);
+    this.channelPointer = this.arena.allocateBytes(bytes);
+    this.channelBytes = bytes;
   }
 }

@@ -1,7 +1,7 @@
 import './webassembly-globals.js';
 import { KERNELS_MEMORY_PAGES, KERNELS_PRIVATE_WASM_BASE64, KERNELS_WASM_BASE64 } from './kernels-wasm-bytes.js';
 
-/** The exports of the kernels module (see assembly/kernels.ts); every pointer is a byte offset. */
+/** The exports of the kernels module (see assembly/index.ts); every pointer is a byte offset. */
 export interface KernelExports {
   moments(x: number, count: number, first: number, c: number, inner: number, accCount: number, accMean: number, accM2: number, scratch: number): void;
   affine(x: number, y: number, count: number, first: number, c: number, inner: number, mean: number, scale: number, shift: number, scratch: number): void;

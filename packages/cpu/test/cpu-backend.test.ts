@@ -1,6 +1,7 @@
-import { BACKEND_SPECIFICATION_VERSION, BnShapeError, BnValueError, LAYOUTS } from '@bnkit/core';
+import { BACKEND_SPECIFICATION_VERSION, BnBackendError, BnShapeError, BnValueError, LAYOUTS, referenceTrainForward } from '@bnkit/core';
 import { describe, expect, it } from 'vitest';
 import { cpuExpectations, createCpuBackend } from '../src/index.js';
+import { expectClose } from '@bnkit/spec/test';
 
 describe('createCpuBackend', () => {
   it('declares the cpu backend with every layout and one expected failure, beyond float32 range', () => {
@@ -38,5 +39,70 @@ describe('createCpuBackend', () => {
     expect(y[0]).toBeCloseTo(-3 / Math.sqrt(5 + 1e-5), 6);
     backend.free(x);
     backend.free(y);
+  });
+});
+
+describe('cpu allocate and free', () => {
+  it('makes misuse of free a typed error: undefined, a second free, a subarray', () => {
+    const backend = createCpuBackend({ threads: 1 });
+    const a = backend.allocate(8);
+    expect(() => backend.free(undefined as unknown as Float32Array)).toThrow(BnValueError);
+    expect(() => backend.free(a.subarray(2))).toThrow(/subarray/);
+    backend.free(a);
+    expect(() => backend.free(a)).toThrow(/already freed/);
+    // A plain array was never in the backend's memory: nothing to return, nothing to refuse.
+    expect(() => backend.free(new Float32Array(4))).not.toThrow();
+  });
+});
+
+describe('cpu outputs the caller does not pass', () => {
+  // 64 KiB of output, the smallest the backend allocates in its own memory.
+  const shape = [4096, 4];
+  const x = Float32Array.from({ length: 16384 }, (_, i) => Math.sin(i) * 3);
+  const options = { trackRunningStats: false, affine: false } as const;
+
+  it('are allocated in the backend memory for float32 input, whether x is there or not, and freed once', async () => {
+    const backend = createCpuBackend({ threads: 1 });
+    for (const input of [x, (() => { const placed = backend.allocate(x.length); placed.set(x); return placed; })()]) {
+      const { y } = await backend.trainForward({ x: input, shape, layout: 'NC', options });
+      expect(y).toBeInstanceOf(Float32Array);
+      expect(y.buffer).toBe(backend.allocate(1).buffer);
+      expectClose(y, referenceTrainForward({ x, shape, layout: 'NC', options }).y, 2e-6, 2e-6, 'y');
+      backend.free(y as Float32Array);
+      expect(() => backend.free(y as Float32Array)).toThrow(/already freed/);
+    }
+  });
+
+  it('are plain arrays below 64 KiB', async () => {
+    const backend = createCpuBackend({ threads: 1 });
+    const { y } = await backend.inference({ x: x.subarray(0, 16380), shape: [4095, 4], layout: 'NC', options });
+    expect(y.buffer).toBeInstanceOf(ArrayBuffer);
+  });
+
+  it('are plain arrays of x type for float64 input', async () => {
+    const backend = createCpuBackend({ threads: 1 });
+    const { y } = await backend.inference({ x: Float64Array.from(x), shape, layout: 'NC', options });
+    expect(y).toBeInstanceOf(Float64Array);
+  });
+});
+
+describe('cpu dispose contract', () => {
+  it('throws BnBackendError naming cpu from every operation after dispose, and works again after init', async () => {
+    const backend = createCpuBackend({ threads: 2 });
+    await backend.init();
+    const x = new Float32Array([1, 2, 3, 4]);
+    const request = { x, shape: [2, 2], layout: 'NC' as const, options: { trackRunningStats: false, affine: false } };
+    await backend.dispose();
+    await expect(backend.inference(request)).rejects.toThrow(BnBackendError);
+    await expect(backend.trainForward(request)).rejects.toThrow(/cpu: trainForward called after dispose/);
+    const saved = { savedMean: new Float64Array(2), savedInvStd: new Float64Array([1, 1]) };
+    await expect(backend.backward({ ...request, dy: x, ...saved })).rejects.toThrow(BnBackendError);
+    expect(() => backend.allocate(4)).toThrow(BnBackendError);
+    expect(backend.threads).toBe(1);
+    await backend.init();
+    expect(backend.threads).toBe(2);
+    const { y } = await backend.inference(request);
+    expect(y[0]).toBeCloseTo(-1 / Math.sqrt(1 + 1e-5), 6);
+    await backend.dispose();
   });
 });

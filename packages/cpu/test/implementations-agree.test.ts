@@ -11,6 +11,8 @@ const CASES: readonly { layout: Layout; shape: number[] }[] = [
   { layout: 'NHWC', shape: [3, 17, 19, 13] },
   { layout: 'NC', shape: [2001, 37] },
   { layout: 'NCDHW', shape: [2, 3, 9, 10, 11] },
+  // Rows wider than a staging chunk: chunks and thread cuts fall inside rows.
+  { layout: 'NC', shape: [6, 17001] },
 ];
 
 describe('plain JavaScript, WebAssembly SIMD and worker threads give the same results', () => {

@@ -4,7 +4,7 @@ import * as committed from '../src/kernels-wasm-bytes.js';
 import { readFile } from 'node:fs/promises';
 
 describe('the committed WebAssembly module', () => {
-  it('equals a fresh compile of assembly/kernels.ts', async () => {
+  it('equals a fresh compile of assembly/', async () => {
     const fresh = await compileKernels();
     expect(Buffer.from(committed.KERNELS_WASM_BASE64, 'base64').equals(Buffer.from(fresh.shared))).toBe(true);
     expect(Buffer.from(committed.KERNELS_PRIVATE_WASM_BASE64, 'base64').equals(Buffer.from(fresh.private))).toBe(true);

@@ -42,3 +42,31 @@ describe('WasmArena', () => {
     expect(() => arena.allocateBytes(10 * 65536)).toThrow(BnValueError);
   });
 });
+
+describe('WasmArena.freeFloat32', () => {
+  it('frees an allocation once; a second free is a typed error and frees nothing', () => {
+    const arena = new WasmArena({ initial: 2, maximum: 64 });
+    const a = arena.allocateFloat32(16);
+    arena.freeFloat32(a);
+    const later = arena.allocateFloat32(16);
+    // The later allocation reuses a's address; the stale free must not release it.
+    expect(later.byteOffset).toBe(a.byteOffset);
+    expect(() => arena.freeFloat32(a)).toThrow(BnValueError);
+    expect(() => arena.freeFloat32(a)).toThrow(/already freed/);
+    const next = arena.allocateFloat32(16);
+    expect(next.byteOffset).not.toBe(later.byteOffset);
+    arena.freeFloat32(later);
+  });
+
+  it('refuses a subarray or another view of an allocation, leaving the allocation live', () => {
+    const arena = new WasmArena({ initial: 2, maximum: 64 });
+    const a = arena.allocateFloat32(16);
+    expect(() => arena.freeFloat32(a.subarray(0, 1))).toThrow(/subarray/);
+    expect(() => arena.freeFloat32(new Float32Array(a.buffer, a.byteOffset, 16))).toThrow(BnValueError);
+    expect(arena.isLive(a)).toBe(true);
+    const b = arena.allocateFloat32(16);
+    expect(b.byteOffset).toBeGreaterThanOrEqual(a.byteOffset + 64);
+    arena.freeFloat32(a);
+    expect(arena.isLive(a)).toBe(false);
+  });
+});

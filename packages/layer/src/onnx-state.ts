@@ -1,5 +1,5 @@
 import { BnValueError, convertMomentum, describeValue, type ConventionName } from '@bnkit/core';
-import { listBatchNormNodes, replaceBatchNormStatistics, type BnNodeStatistics } from '@bnkit/onnx';
+import { batchNormValues, listBatchNormNodes, replaceBatchNormStatistics, type BnNodeStatistics } from '@bnkit/onnx';
 import { BatchNorm, type BatchNormCreateConfig } from './batch-norm-layer.js';
 
 /** How `batchNormFromOnnx` builds the layer: its backend and convention (the rest comes from the node). */
@@ -24,6 +24,7 @@ function findNode(model: Uint8Array, nodeName: string): BnNodeStatistics {
  */
 export async function batchNormFromOnnx(model: Uint8Array, nodeName: string, config: OnnxLayerConfig = {}): Promise<BatchNorm> {
   const node = findNode(model, nodeName);
+  const values = batchNormValues(node);
   const convention = config.convention ?? 'onnx';
   const layer = await BatchNorm.create({
     numFeatures: node.channels,
@@ -35,10 +36,10 @@ export async function batchNormFromOnnx(model: Uint8Array, nodeName: string, con
       ...(node.momentum !== undefined && { momentum: convertMomentum(node.momentum, 'onnx', convention) }),
     },
   });
-  layer.weight?.set(node.gamma);
-  layer.bias?.set(node.beta);
-  layer.runningMean?.set(node.runningMean);
-  layer.runningVar?.set(node.runningVar);
+  layer.weight?.set(values.gamma);
+  layer.bias?.set(values.beta);
+  layer.runningMean?.set(values.runningMean);
+  layer.runningVar?.set(values.runningVar);
   return layer.eval();
 }
 

@@ -2,6 +2,7 @@ import { BnShapeError, BnValueError, describeValue } from '@bnkit/core';
 import { listBatchNormNodes, type BnNodeStatistics } from './batch-norm-nodes.js';
 import { OnnxFormatError } from './errors.js';
 import { decodeModel } from './model-codec.js';
+import { float16Bits } from './float16.js';
 import { onnx } from './proto.js';
 import { checkStorableArray, checkStorableAttribute } from './storable.js';
 import { readStringField, spliceMessage } from './wire-splice.js';
@@ -19,6 +20,11 @@ const TENSOR_NAME = 8;
  */
 export interface StatisticsUpdate {
   node: string;
+  /**
+   * The node's index in the graph's node list, for nodes without a unique name: when given, the
+   * node is found by it and `node` must be its name ('' for an unnamed node). Not with `eps`.
+   */
+  index?: number;
   gamma?: ArrayLike<number>;
   beta?: ArrayLike<number>;
   runningMean?: ArrayLike<number>;
@@ -50,14 +56,22 @@ function checkValues(argument: string, values: ArrayLike<number>, channels: numb
 function replaceTensor(content: Uint8Array, values: ArrayLike<number>): Uint8Array {
   const tensor = onnx.TensorProto.decode(content);
   const float64 = tensor.dataType === onnx.TensorProto.DataType.DOUBLE;
-  const raw = new Uint8Array(values.length * (float64 ? 8 : 4));
+  const float16 = tensor.dataType === onnx.TensorProto.DataType.FLOAT16;
+  const raw = new Uint8Array(values.length * (float64 ? 8 : float16 ? 2 : 4));
   const view = new DataView(raw.buffer);
   for (let i = 0; i < values.length; i++) {
     if (float64) view.setFloat64(i * 8, values[i] as number, true);
+    else if (float16) view.setUint16(i * 2, float16Bits(values[i] as number), true);
     else view.setFloat32(i * 4, values[i] as number, true);
   }
   tensor.floatData = [];
   tensor.doubleData = [];
+  if (float16) tensor.int32Data = [];
+  if (tensor.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL) {
+    // Statistics kept in an external file are written inline: the file may be shared and stays untouched.
+    tensor.externalData = [];
+    tensor.dataLocation = onnx.TensorProto.DataLocation.DEFAULT;
+  }
   tensor.rawData = raw;
   return onnx.TensorProto.encode(tensor).finish();
 }
@@ -83,9 +97,20 @@ function findNode(nodes: readonly BnNodeStatistics[], name: string, argument: st
   throw new BnValueError(argument, 'a name only one BatchNormalization node has', `${describeValue(name)}, shared by ${matches.length} nodes`);
 }
 
+function findNodeAt(nodes: readonly BnNodeStatistics[], update: StatisticsUpdate, argument: string): BnNodeStatistics {
+  const node = nodes.find((n) => n.index === update.index);
+  if (node === undefined || node.name !== update.node) {
+    const indices = nodes.map((n) => n.index).join(', ') || 'none';
+    throw new BnValueError(argument, `the index of a BatchNormalization node named ${describeValue(update.node)} (BN nodes at ${indices})`, describeValue(update.index));
+  }
+  return node;
+}
+
 /**
  * Replaces the statistics (scale, B, input_mean, input_var initializers, and optionally the
- * epsilon attribute) of named BatchNormalization nodes, keeping every other byte of the model:
+ * epsilon attribute) of named BatchNormalization nodes, keeping every other byte of the model
+ * (float16, float32 and float64 initializers keep their type; one stored in an external file is
+ * written inline, leaving the file alone):
  * the splice re-encodes only the replaced TensorProto messages (and a NodeProto whose epsilon
  * changes) and the length prefixes of the GraphProto and ModelProto fields that enclose them.
  * Doc strings, metadata, other nodes, other initializers and unknown fields are untouched.
@@ -99,19 +124,21 @@ function findNode(nodes: readonly BnNodeStatistics[], name: string, argument: st
 export function replaceBatchNormStatistics(bytes: Uint8Array, updates: readonly StatisticsUpdate[]): Uint8Array {
   const model = decodeModel(bytes);
   const nodes = listBatchNormNodes(model);
-  const initializerNames = new Set([...model.graph.initializers.map((t) => t.name)]);
+  const floatOpaque = model.graph.opaqueInitializers.filter((t) => t.onnxDataType === 1 || t.onnxDataType === 10 || t.onnxDataType === 11);
+  const initializerNames = new Set([...model.graph.initializers.map((t) => t.name), ...floatOpaque.map((t) => t.name)]);
   const uses = new Map<string, number>();
   for (const node of model.graph.nodes) for (const name of node.inputs) uses.set(name, (uses.get(name) ?? 0) + 1);
   const tensors = new Map<string, ArrayLike<number>>();
   const epsilons = new Map<string, number>();
   updates.forEach((update, i) => {
-    const node = findNode(nodes, update.node, `updates[${i}].node`);
+    const node = update.index === undefined ? findNode(nodes, update.node, `updates[${i}].node`) : findNodeAt(nodes, update, `updates[${i}].index`);
     for (const [field, role] of ROLES) {
       const values = update[field];
       if (values === undefined) continue;
       const argument = `updates[${i}].${field}`;
       checkValues(argument, values, node.channels, field === 'runningVar');
-      checkStorableArray(argument, values, node[field] instanceof Float64Array ? 'float64' : 'float32');
+      const stored = node.sources[field].dataType;
+      checkStorableArray(argument, values, stored === 'float16' || stored === 'float64' ? stored : 'float32');
       const initializer = node.inputNames[role];
       if (!initializerNames.has(initializer)) {
         throw new OnnxFormatError(argument, `an initializer holding node ${describeValue(update.node)}'s ${role}`, `${describeValue(initializer)} is not an initializer`);
@@ -122,6 +149,7 @@ export function replaceBatchNormStatistics(bytes: Uint8Array, updates: readonly 
       tensors.set(initializer, values);
     }
     if (update.eps !== undefined) {
+      if (update.index !== undefined) throw new BnValueError(`updates[${i}].eps`, 'no eps with an update found by index (epsilon is written by node name)', describeValue(update.eps));
       if (typeof update.eps !== 'number' || !Number.isFinite(update.eps) || update.eps < 0) {
         throw new BnValueError(`updates[${i}].eps`, 'a finite number >= 0', describeValue(update.eps));
       }

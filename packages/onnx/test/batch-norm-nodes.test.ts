@@ -1,6 +1,6 @@
 import { LAYOUTS } from '@bnkit/core';
 import { describe, expect, it } from 'vitest';
-import { encodeModel, exportBatchNormModel, listBatchNormNodes, OnnxFormatError } from '../src/index.js';
+import { batchNormValues, encodeModel, exportBatchNormModel, listBatchNormNodes } from '../src/index.js';
 
 const stats = {
   gamma: [1.1, 0.9, 2],
@@ -59,7 +59,7 @@ describe('listBatchNormNodes', () => {
     expect(node?.name).toBe('');
   });
 
-  it('refuses statistics computed at run time', () => {
+  it('lists statistics supplied at run time as graph inputs, without values', () => {
     const bytes = encodeModel(
       {
         name: 'g',
@@ -72,7 +72,12 @@ describe('listBatchNormNodes', () => {
       },
       { opset: 15 },
     );
-    expect(() => listBatchNormNodes(bytes)).toThrow(OnnxFormatError);
-    expect(() => listBatchNormNodes(bytes)).toThrow(/"bn" scale/);
+    const [node] = listBatchNormNodes(bytes);
+    expect(node?.channels).toBe(2);
+    expect(node?.gamma).toBeUndefined();
+    expect(node?.runningVar).toBeUndefined();
+    expect(node?.sources.runningMean).toEqual({ kind: 'graph-input', tensor: 's', dataType: 'float32', unread: 'supplied at run time' });
+    expect(node?.producer).toEqual({ kind: 'graph-input', name: 'X' });
+    expect(() => batchNormValues(node as NonNullable<typeof node>)).toThrow(/"bn" scale: expected values stored in the model, got "s": graph-input, supplied at run time/);
   });
 });

@@ -51,6 +51,28 @@ export function int64Initializer(name: string, values: readonly number[]): OnnxT
   return { name, dataType: 'int64', dims: [values.length], values };
 }
 
+/**
+ * The initializers `zero_mean` and `unit_variance` (C zeros and C ones of type `dataType`): the
+ * statistics BatchNormalization is fed once x is centred and the variance and eps are folded
+ * into its scale.
+ */
+export function affineStatisticsInitializers(c: number, dataType: GraphDataType): OnnxTensor[] {
+  return [
+    { name: 'zero_mean', dataType, dims: [c], values: new Array<number>(c).fill(0) },
+    { name: 'unit_variance', dataType, dims: [c], values: new Array<number>(c).fill(1) },
+  ];
+}
+
+/**
+ * BatchNormalization in inference mode over `zero_mean`, `unit_variance` and epsilon 0 on a
+ * centred input: y = scale * centred + B. The mean is subtracted before the node because ONNX
+ * Runtime's kernel computes x * s + (B - mean * s), which cancels to 0 or NaN when x and the mean
+ * are large (1e30 with a tiny variance).
+ */
+export function affineBatchNormNode(centred: string, y: string, scale: string): OnnxNode {
+  return { opType: 'BatchNormalization', inputs: [centred, scale, 'B', 'zero_mean', 'unit_variance'], outputs: [y], attributes: { epsilon: { float: 0 } } };
+}
+
 /** A Cast node converting `input` to `to`. */
 export function castNode(input: string, output: string, to: GraphDataType): OnnxNode {
   return { opType: 'Cast', inputs: [input], outputs: [output], attributes: { to: { int: CAST_TARGET[to] } } };

@@ -17,7 +17,7 @@ const ONNX_NODE = '@bnkit/onnx/node';
  * use; the package does the ONNX work and writes files atomically.
  */
 type OnnxTools = Pick<typeof import('@bnkit/onnx'), 'EXPORT_OPSETS' | 'decodeModel' | 'listBatchNormNodes' | 'batchNormNodesToJson'> &
-  Pick<typeof import('@bnkit/onnx/node'), 'exportOnnxFromStatsFile' | 'foldOnnxFile'>;
+  Pick<typeof import('@bnkit/onnx/node'), 'exportOnnxFromStatsFile' | 'foldOnnxFile' | 'externalDataFromFolder'>;
 
 async function loadOnnx(): Promise<OnnxTools> {
   const [bytes, files] = await Promise.all([importPackage(ONNX), importPackage(ONNX_NODE)]);
@@ -30,6 +30,7 @@ async function loadOnnx(): Promise<OnnxTools> {
     batchNormNodesToJson: get(bytes, ONNX, 'batchNormNodesToJson'),
     exportOnnxFromStatsFile: get(files, ONNX_NODE, 'exportOnnxFromStatsFile'),
     foldOnnxFile: get(files, ONNX_NODE, 'foldOnnxFile'),
+    externalDataFromFolder: get(files, ONNX_NODE, 'externalDataFromFolder'),
   };
 }
 
@@ -76,8 +77,9 @@ export async function runFold(input: string, out: string, context: CommandContex
 }
 
 /**
- * Prints what a model holds (opset, inputs, outputs, nodes, BN statistics) as text, and writes it
- * as JSON to `json` when given (`-`: standard output, the text then going to standard error).
+ * Prints what a model holds (opset, inputs, outputs, nodes, BN statistics with their sources) as
+ * text, and writes it as JSON to `json` when given (`-`: standard output, the text then going to
+ * standard error). External data is read from files in the model's folder, never outside it.
  * @throws BnValueError naming `model` when the file cannot be read; the decoder's errors for a
  *   malformed model.
  */
@@ -89,7 +91,8 @@ export async function runInspect(path: string, json: string | undefined, context
   } catch (error) {
     throw new BnValueError('model', 'a readable .onnx file', `${describeValue(path)} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
   }
-  const report = inspection(path, onnx.decodeModel(bytes), onnx.batchNormNodesToJson(onnx.listBatchNormNodes(bytes)));
+  const batchNorms = onnx.listBatchNormNodes(bytes, { externalData: onnx.externalDataFromFolder(path) });
+  const report = inspection(path, onnx.decodeModel(bytes), onnx.batchNormNodesToJson(batchNorms));
   reportContext(context, json).stdout.write(`${formatInspection(report)}\n`);
   if (json !== undefined) await writeJsonOutput(json, report, context);
   return EXIT.ok;

@@ -1,3 +1,4 @@
+export { externalDataFromFolder } from './external-data-files.js';
 export {
   readNodeTestDirectory,
   readNodeTestGoldenCases,

@@ -6,6 +6,7 @@ import { listBatchNormNodes, type BnNodeStatistics } from '../batch-norm-nodes.j
 import { foldBatchNorm, type FoldResult } from '../fold.js';
 import { replaceBatchNormStatistics, type StatisticsUpdate } from '../replace-statistics.js';
 import { parseStatsText } from '../stats-json.js';
+import { externalDataFromFolder } from './external-data-files.js';
 
 /**
  * Reads a whole file.
@@ -54,11 +55,12 @@ export async function exportOnnxFromStatsFile(options: ExportOnnxFileOptions): P
 }
 
 /**
- * `bnkit inspect`: the BatchNormalization nodes of a model file with their statistics.
+ * `bnkit inspect`: the BatchNormalization nodes of a model file with their statistics; external
+ * data is read from files next to the model (never outside its folder).
  * @throws BnValueError for an unreadable file; OnnxFormatError for malformed or invalid models.
  */
 export async function inspectOnnxFile(path: string): Promise<BnNodeStatistics[]> {
-  return listBatchNormNodes(new Uint8Array(await readInput(path, 'model')));
+  return listBatchNormNodes(new Uint8Array(await readInput(path, 'model')), { externalData: externalDataFromFolder(path) });
 }
 
 /**

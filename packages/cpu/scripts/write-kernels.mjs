@@ -1,5 +1,6 @@
-// Build step: compiles the WebAssembly kernels and writes src/kernels-wasm-bytes.ts through a
-// temporary file and a rename, so an interrupted build never leaves a half-written module.
+// Regenerates src/kernels-wasm-bytes.ts from assembly/ (`pnpm --filter @bnkit/cpu kernels`),
+// through a temporary file and a rename, so an interrupted run never leaves a half-written
+// module. Run by hand after changing a kernel; the build only checks (check-kernels.mjs).
 import { rename, writeFile } from 'node:fs/promises';
 import { compileKernels, renderKernelsModule } from './compile-kernels.mjs';
 
@@ -8,4 +9,4 @@ const temporary = new URL(`../src/kernels-wasm-bytes.ts.${process.pid}.tmp`, imp
 const builds = await compileKernels();
 await writeFile(temporary, renderKernelsModule(builds));
 await rename(temporary, target);
-process.stdout.write(`kernels: ${builds.shared.length} + ${builds.private.length} bytes of WebAssembly\n`);
+process.stdout.write(`kernels: ${builds.shared.length} + ${builds.private.length} bytes of WebAssembly written to src/kernels-wasm-bytes.ts\n`);

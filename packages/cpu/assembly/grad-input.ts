@@ -1,0 +1,118 @@
+// dx = kDy * dy + kCentered * (x - mean) + kConst, in float32 lanes.
+import { f64at, setF32 } from './common';
+
+// dx = a * dy + b * (x - hi) + k' with hi = f32(mean) and k' = f32(kConst - b * (mean - hi)), the
+// part of the mean float32 cannot hold moved, in float64, into the constant as in affine1: the
+// error stays a few float32 roundings of the largest term.
+@inline function grad1(x: f32, g: f32, h: f32, a: f32, b: f32, k: f32): f32 {
+  return a * g + b * (x - h) + k;
+}
+
+// The float32 constants of one channel: hi, a, b and k' (see grad1).
+let constH: f32 = 0;
+let constA: f32 = 0;
+let constB: f32 = 0;
+let constK: f32 = 0;
+
+function constants(mu: f64, a: f64, b: f64, k: f64): void {
+  const h = <f32>mu;
+  constH = h;
+  constA = <f32>a;
+  constB = <f32>b;
+  constK = <f32>(k - b * (mu - <f64>h));
+}
+
+// dx over one contiguous run of one channel.
+function gradInputRun(x: usize, dy: usize, dx: usize, n: i32): void {
+  const h = constH;
+  const a = constA;
+  const b = constB;
+  const c = constK;
+  const vh = f32x4.splat(h);
+  const va = f32x4.splat(a);
+  const vb = f32x4.splat(b);
+  const vc = f32x4.splat(c);
+  let k = 0;
+  for (; k + 8 <= n; k += 8) {
+    const p = <usize>k << 2;
+    const v = v128.load(x + p);
+    const w = v128.load(x + p, 16);
+    const g = v128.load(dy + p);
+    const e = v128.load(dy + p, 16);
+    v128.store(dx + p, f32x4.add(f32x4.add(f32x4.mul(va, g), f32x4.mul(vb, f32x4.sub(v, vh))), vc));
+    v128.store(dx + p, f32x4.add(f32x4.add(f32x4.mul(va, e), f32x4.mul(vb, f32x4.sub(w, vh))), vc), 16);
+  }
+  for (; k < n; k++) {
+    const p = <usize>k << 2;
+    store<f32>(dx + p, grad1(load<f32>(x + p), load<f32>(dy + p), h, a, b, c));
+  }
+}
+
+// dx over `rows` whole rows of c channels, row by row, four channels per step with their
+// constants loaded from ph, pa, pb, pc (f32[c], cache-resident).
+function gradInputRows(x: usize, dy: usize, dx: usize, rows: i32, c: i32, ph: usize, pa: usize, pb: usize, pc: usize): void {
+  const stride = <usize>c << 2;
+  const c4 = c & ~3;
+  let base: usize = 0;
+  for (let r = 0; r < rows; r++) {
+    let ch = 0;
+    for (; ch < c4; ch += 4) {
+      const o = <usize>ch << 2;
+      const p = base + o;
+      const d = f32x4.sub(v128.load(x + p), v128.load(ph + o));
+      v128.store(dx + p, f32x4.add(f32x4.add(f32x4.mul(v128.load(pa + o), v128.load(dy + p)), f32x4.mul(v128.load(pb + o), d)), v128.load(pc + o)));
+    }
+    for (; ch < c; ch++) {
+      const o = <usize>ch << 2;
+      const p = base + o;
+      store<f32>(dx + p, grad1(load<f32>(x + p), load<f32>(dy + p), load<f32>(ph + o), load<f32>(pa + o), load<f32>(pb + o), load<f32>(pc + o)));
+    }
+    base += stride;
+  }
+}
+
+// One element of channel ch (index into the constants) at byte offset q of the tensors.
+@inline function gradInputOne(x: usize, dy: usize, dx: usize, q: usize, o: usize, ph: usize, pa: usize, pb: usize, pc: usize): void {
+  store<f32>(dx + q, grad1(load<f32>(x + q), load<f32>(dy + q), load<f32>(ph + o), load<f32>(pa + o), load<f32>(pb + o), load<f32>(pc + o)));
+}
+
+/**
+ * dx = kDy * dy + kCentered * (x - mean) + kConst over [first, first + count), in float32 lanes
+ * (see grad1). scratch holds 4 * c f32 (the per-channel float32 constants).
+ */
+export function gradInput(x: usize, dy: usize, dx: usize, count: i32, first: i32, c: i32, inner: i32, mean: usize, kDy: usize, kCentered: usize, kConst: usize, scratch: usize): void {
+  const end = first + count;
+  let i = first;
+  if (inner > 1) {
+    while (i < end) {
+      const run = i / inner;
+      const runEnd = min(end, (run + 1) * inner);
+      const ch = run % c;
+      const off = <usize>(i - first) << 2;
+      constants(f64at(mean, ch), f64at(kDy, ch), f64at(kCentered, ch), f64at(kConst, ch));
+      gradInputRun(x + off, dy + off, dx + off, runEnd - i);
+      i = runEnd;
+    }
+    return;
+  }
+  const stride = <usize>c << 2;
+  const ph = scratch;
+  const pa = ph + stride;
+  const pb = pa + stride;
+  const pc = pb + stride;
+  for (let ch = 0; ch < c; ch++) {
+    constants(f64at(mean, ch), f64at(kDy, ch), f64at(kCentered, ch), f64at(kConst, ch));
+    setF32(ph, ch, constH);
+    setF32(pa, ch, constA);
+    setF32(pb, ch, constB);
+    setF32(pc, ch, constK);
+  }
+  for (; i < end && i % c != 0; i++) gradInputOne(x, dy, dx, <usize>(i - first) << 2, <usize>(i % c) << 2, ph, pa, pb, pc);
+  const rows = (end - i) / c;
+  if (rows > 0) {
+    const q = <usize>(i - first) << 2;
+    gradInputRows(x + q, dy + q, dx + q, rows, c, ph, pa, pb, pc);
+    i += rows * c;
+  }
+  for (; i < end; i++) gradInputOne(x, dy, dx, <usize>(i - first) << 2, <usize>(i % c) << 2, ph, pa, pb, pc);
+}

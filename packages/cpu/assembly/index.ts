@@ -1,0 +1,11 @@
+// WebAssembly SIMD kernels of @bnkit/cpu, compiled by AssemblyScript at build time, one module
+// per operation. Every pointer is a byte offset into the imported memory. A tensor argument
+// points at element `first` of the flat tensor and the call covers `count` elements; element i
+// belongs to channel (i / inner) % c (inner = 1 for channels-last rows). Per-channel arrays are
+// f64[c]. Sums end in float64: float32 lanes add blocks of at most 32 values of one channel,
+// each folded into float64 accumulators. The element-wise outputs y and dx run in float32 lanes
+// on the mean split in two (see affine.ts and grad-input.ts).
+export { moments } from './moments';
+export { affine } from './affine';
+export { gradSums } from './grad-sums';
+export { gradInput } from './grad-input';
