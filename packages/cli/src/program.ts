@@ -4,6 +4,7 @@ import { closeAllBackends } from '@bnkit/core';
 import { backendOptionHelp, loadRegisteredBackends } from './backend-selection.js';
 import { registerBenchCommand } from './commands/bench.js';
 import { registerChooseCommand } from './commands/choose.js';
+import { registerCompareCommand } from './commands/compare.js';
 import { registerConformanceCommand } from './commands/conformance.js';
 import { registerGradcheckCommand } from './commands/gradcheck.js';
 import { registerMainCommand } from './commands/main.js';
@@ -45,6 +46,7 @@ export function createProgram(context: CommandContext): Command {
   registerGradcheckCommand(program, context);
   registerOnnxCommands(program, context);
   registerRecalibrateCommand(program, context);
+  registerCompareCommand(program, context);
   registerMainCommand(program, context);
   return program;
 }

@@ -1,4 +1,4 @@
-/** Whole ONNX models: recalibrate every BN node's statistics, and capture every BN node's input and output. */
+/** Whole ONNX models: recalibrate every BN node's statistics, capture every BN node's input and output, and compare every BN node across backends. */
 export {
   calibrationDataFromBatches,
   checkCalibrationData,
@@ -29,3 +29,20 @@ export { applyRecalibration, type NodeReport, type RecalibrationReport } from '.
 export { checkPartial, mergePartials, modelDigest, PARTIAL_FORMAT, toPartial, type PartialStatistics } from './partial-statistics.js';
 export { recalibrationReportHtml } from './report-html.js';
 export { recalibrateFile, type RecalibrateFileOptions, type RecalibrateFileResult } from './recalibrate-files.js';
+export { ErrorAccumulator, float32Position, float32UlpDistance, type ErrorStatistics } from './error-statistics.js';
+export { captureFromModel, capturedArray, randomBatches, type CapturedArray, type CapturedBatch, type CapturedNodeInfo, type CaptureFromModelOptions, type CaptureSource } from './capture-source.js';
+export { CAPTURE_FORMAT, createCaptureWriter, loadCapture, type CaptureWriter } from './capture-files.js';
+export {
+  compareBatchNormNodes,
+  compareCapture,
+  MODEL_ROW,
+  type CompareCaptureOptions,
+  type CompareOptions,
+  type ComparisonReport,
+  type EngineRow,
+  type FusedOutput,
+  type NodeComparison,
+  type WorstNode,
+} from './compare.js';
+export { comparisonReportHtml } from './compare-html.js';
+export { compareFile, type CompareFileOptions } from './compare-files.js';

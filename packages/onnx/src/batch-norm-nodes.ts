@@ -1,4 +1,4 @@
-import { CHANNELS_LAST_LAYOUTS, LAYOUTS, describeValue, toChannelsFirstPermutation, type FloatArray, type Layout } from '@bnkit/core';
+import { CHANNELS_LAST_LAYOUTS, CONVENTIONS, LAYOUTS, describeValue, toChannelsFirstPermutation, type FloatArray, type Layout } from '@bnkit/core';
 import { OnnxFormatError } from './errors.js';
 import { tensorElementCount, type ExternalDataResolver } from './external-data.js';
 import { modelFromProto, parseModelProto, type ModelProto } from './model-codec.js';
@@ -10,8 +10,6 @@ import type { DecodedModel, DecodedNode, OnnxTensor } from './types.js';
 
 type TensorProto = InstanceType<typeof onnx.TensorProto>;
 
-/** ONNX's BatchNormalization defaults, used when a node leaves the attribute out. */
-const ONNX_DEFAULT_EPSILON = 1e-5;
 
 /**
  * Where one statistic of a BN node comes from:
@@ -34,6 +32,11 @@ export interface StatisticSource {
   file?: string;
   /** Why the values were not read (supplied at run time, no external-data resolver, ...). */
   unread?: string;
+  /**
+   * The initializer or Constant output whose values reach `tensor` unchanged through Identity
+   * nodes (PyTorch's exporter shares equal parameters that way).
+   */
+  forwardedFrom?: string;
 }
 
 /** What feeds a BN node's X: a node (its op type and name), a graph input or an initializer. */
@@ -76,6 +79,7 @@ export interface BnNodeStatistics {
 }
 
 /** Options of `listBatchNormNodes`. */
+/** Options of `listBatchNormNodes`. */
 export interface ListBatchNormOptions {
   /** Reads external data files; without it, statistics stored there are listed with `unread` set. */
   externalData?: ExternalDataResolver;
@@ -87,6 +91,19 @@ function isDefaultDomain(node: DecodedNode): boolean {
 
 function samePermutation(a: readonly number[] | undefined, b: readonly number[]): boolean {
   return a !== undefined && a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+/**
+ * The rank of what a Conv or Gemm node produces, when its shape is declared nowhere: a Conv's
+ * output has its weight's rank, a Gemm's is 2.
+ */
+function outputRank(model: DecodedModel, producer: DecodedNode | undefined): number | undefined {
+  if (!producer || !isDefaultDomain(producer)) return undefined;
+  if (producer.opType === 'Gemm') return 2;
+  if (producer.opType !== 'Conv') return undefined;
+  const weight = producer.inputs[1];
+  const tensor = [...model.graph.initializers, ...model.graph.opaqueInitializers].find((t) => t.name === weight);
+  return tensor?.dims.length;
 }
 
 /**
@@ -109,12 +126,27 @@ export function guessBatchNormLayout(model: DecodedModel, node: DecodedNode, ran
     if (consumers.length === 1 && samePermutation(perm(consumers[0]), toLast)) return layout;
   }
   const declared = [...model.graph.inputs, ...model.graph.outputs].find((v) => v.name === x || v.name === y);
-  const known = declared?.shape?.length ?? rank;
+  const known = declared?.shape?.length ?? rank ?? outputRank(model, producer);
   return LAYOUTS.find((l) => !CHANNELS_LAST_LAYOUTS.includes(l) && l.length === known);
 }
 
 /** A statistic's holder before it is read: a TensorProto (from bytes) or a decoded tensor. */
-type Holder = { kind: 'initializer' | 'constant-node'; proto?: TensorProto; decoded?: OnnxTensor; elemType: number; reason?: string };
+type Holder = { kind: 'initializer' | 'constant-node'; proto?: TensorProto; decoded?: OnnxTensor; elemType: number; reason?: string; forwardedFrom?: string };
+
+/**
+ * Adds the outputs of default-domain Identity nodes whose input is a known holder: their values
+ * are the holder's, unchanged. Nodes are in topological order, so one pass follows whole chains.
+ */
+function followIdentities(found: Map<string, Holder>, nodes: readonly DecodedNode[]): Map<string, Holder> {
+  for (const node of nodes) {
+    const [input = ''] = node.inputs;
+    const [output] = node.outputs;
+    const holder = found.get(input);
+    if (node.opType !== 'Identity' || !isDefaultDomain(node) || !holder || !output || found.has(output)) continue;
+    found.set(output, { ...holder, forwardedFrom: holder.forwardedFrom ?? input });
+  }
+  return found;
+}
 
 /** Initializers and Constant-node outputs by name, from the protobuf when there is one. */
 function holders(decoded: DecodedModel, proto: ModelProto | undefined): Map<string, Holder> {
@@ -129,7 +161,7 @@ function holders(decoded: DecodedModel, proto: ModelProto | undefined): Map<stri
       else if (a.name === 'value_float') found.set(node.output[0], { kind: 'constant-node', decoded: { name: node.output[0], dataType: 'float32', dims: [], values: Float32Array.of(a.f ?? 0) }, elemType: 1 });
       else if (a.name === 'value_floats') found.set(node.output[0], { kind: 'constant-node', decoded: { name: node.output[0], dataType: 'float32', dims: [(a.floats ?? []).length], values: Float32Array.from(a.floats ?? []) }, elemType: 1 });
     }
-    return found;
+    return followIdentities(found, decoded.graph.nodes);
   }
   for (const t of decoded.graph.initializers) found.set(t.name, { kind: 'initializer', decoded: t, elemType: onnxDataTypeNumber(t.dataType) });
   for (const t of decoded.graph.opaqueInitializers) found.set(t.name, { kind: 'initializer', elemType: t.onnxDataType, reason: t.reason });
@@ -139,7 +171,7 @@ function holders(decoded: DecodedModel, proto: ModelProto | undefined): Map<stri
       found.set(node.outputs[0], { kind: 'constant-node', decoded: value.tensor, elemType: onnxDataTypeNumber(value.tensor.dataType) });
     }
   }
-  return found;
+  return followIdentities(found, decoded.graph.nodes);
 }
 
 function readStatistic(
@@ -158,7 +190,7 @@ function readStatistic(
     }
     return { source: { kind: 'computed', tensor: name, dataType: 'unknown', unread: 'computed at run time by another node' }, values: undefined };
   }
-  const source: StatisticSource = { kind: holder.kind, tensor: name, dataType: elementTypeName(holder.elemType) };
+  const source: StatisticSource = { kind: holder.kind, tensor: name, dataType: elementTypeName(holder.elemType), ...(holder.forwardedFrom !== undefined && { forwardedFrom: holder.forwardedFrom }) };
   if (holder.proto?.dataLocation === 1) {
     source.kind = 'external-data';
     const location = (holder.proto.externalData ?? []).find((e) => e.key === 'location')?.value;
@@ -169,7 +201,7 @@ function readStatistic(
   if (holder.proto) return { source, values: readStatisticTensor(holder.proto, label, resolve) };
   const values = holder.decoded?.values;
   if (values instanceof Float32Array || values instanceof Float64Array) return { source, values };
-  const opaque = decoded.graph.opaqueInitializers.find((t) => t.name === name);
+  const opaque = decoded.graph.opaqueInitializers.find((t) => t.name === (holder.forwardedFrom ?? name));
   if (opaque) return { source: { ...source, unread: holder.reason ?? 'not readable' }, values: undefined, length: opaque.dims.reduce((a, b) => a * b, 1) };
   return { source: { ...source, unread: holder.reason ?? 'not readable' }, values: undefined };
 }
@@ -229,7 +261,7 @@ export function listBatchNormNodes(model: Uint8Array | DecodedModel, options: Li
       beta: beta.values,
       runningMean: runningMean.values,
       runningVar: runningVar.values,
-      eps: epsilon && 'float' in epsilon ? epsilon.float : ONNX_DEFAULT_EPSILON,
+      eps: epsilon && 'float' in epsilon ? epsilon.float : CONVENTIONS.onnx.defaultEps,
       trainingMode: training !== undefined && 'int' in training && training.int === 1,
     };
     if (momentum && 'float' in momentum) entry.momentum = momentum.float;
