@@ -1,7 +1,7 @@
 import { BnBackendError, openBackend, type Backend, type BackendExpectations, type GoldenCase, type Operation } from '@bnkit/core';
 import { missingCapability } from './capabilities.js';
 import { effectiveTolerances, findExpectedFailure } from './expectations.js';
-import { loadVectors } from './load-vectors.js';
+import { defaultCases } from '#default-cases';
 import { outcomePasses, runCaseOperation, type ArrayAllocator } from './run-case.js';
 
 /** What happened to one operation of one case. `expected-failure` counts as success; `unexpected-pass` as failure. */
@@ -45,7 +45,7 @@ export interface EvaluateOptions {
 
 /** Options of `runConformance`. */
 export interface ConformanceOptions extends EvaluateOptions {
-  /** The cases to run; default `loadVectors()`, the committed vectors. */
+  /** The cases to run; default the committed vectors (`loadVectors()`), in Node only: a browser must pass them. */
   cases?: readonly GoldenCase[];
   /** Called after each result, for progress. */
   onResult?: (result: CaseResult) => void;
@@ -102,11 +102,11 @@ export async function backendForSuite(target: Backend | string, expectations?: B
  * passed), expected-failure or unexpected-pass (a declared expected failure that passed, which
  * makes the run not ok). It neither initialises nor disposes the backend: pass an initialised
  * Backend, or a registered name (see `backendForSuite`).
- * @throws BnValueError from `loadVectors` when no cases are given and a committed vector is malformed;
- *   BnBackendError for a name that is not registered or not available.
+ * @throws BnValueError from `loadVectors` when no cases are given and a committed vector is malformed,
+ *   or in a browser when no cases are given; BnBackendError for a name that is not registered or not available.
  */
 export async function runConformance(target: Backend | string, options: ConformanceOptions = {}): Promise<ConformanceReport> {
-  const cases = options.cases ?? loadVectors();
+  const cases = options.cases ?? defaultCases();
   const { backend, expectations } = await backendForSuite(target, options.expectations);
   const evaluate: EvaluateOptions = { ...(expectations !== undefined && { expectations }), ...(options.allocator !== undefined && { allocator: options.allocator }) };
   const results: CaseResult[] = [];

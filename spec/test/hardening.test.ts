@@ -127,7 +127,7 @@ describe('hardening checks', () => {
       ...carefulBackend(),
       async inference(input) {
         const y = input.out?.y;
-        const x = input.x;
+        const x = input.x as FloatArray;
         const partial = y !== undefined && y.buffer === x.buffer && y.byteOffset !== x.byteOffset && y.byteOffset < x.byteOffset + x.byteLength && x.byteOffset < y.byteOffset + y.byteLength;
         if (partial) throw new BnShapeError('out.y', 'x itself or memory apart from x', 'a partial overlap with x');
         return { y: streamingInference(input) };

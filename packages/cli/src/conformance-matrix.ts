@@ -36,7 +36,8 @@ export function summarize(results: readonly CaseResult[]): CellSummary {
   return { counts, maxErrorRatio, maxAbsError };
 }
 
-function cellText(summary: CellSummary, palette: Palette): string {
+/** One matrix cell: counts by status and the largest error ratio. */
+export function cellText(summary: CellSummary, palette: Palette): string {
   const parts: string[] = [];
   for (const [status, label] of LABELS) {
     const count = summary.counts[status];

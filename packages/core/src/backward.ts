@@ -17,8 +17,8 @@ export interface ReferenceBackwardOutput extends BackwardOutput {
  * See docs/derivation.md for the derivation. dgamma and dbeta are returned only when affine.
  * @throws BnShapeError, BnValueError on invalid input (see `prepareBackward`).
  */
-export function referenceBackward(input: BackwardInput): ReferenceBackwardOutput {
-  const { info, options } = prepareBackward(input);
+export function referenceBackward(request: BackwardInput): ReferenceBackwardOutput {
+  const { info, options, input } = prepareBackward(request);
   const { x, dy, savedMean, savedInvStd } = input;
   const m = info.perChannel;
   const dx = new Float64Array(info.size);

@@ -62,9 +62,9 @@ function batchStats(x: FloatArray, info: ShapeInfo, eps: number): { batchMean: F
  * y, statistics and running statistics NaN; other channels are unaffected.
  * @throws BnShapeError, BnValueError on invalid input (see `prepareTrainForward`).
  */
-export function referenceTrainForward(input: TrainForwardInput): ReferenceTrainForwardOutput {
-  const prepared = prepareTrainForward(input);
-  const { info, options } = prepared;
+export function referenceTrainForward(request: TrainForwardInput): ReferenceTrainForwardOutput {
+  const prepared = prepareTrainForward(request);
+  const { info, options, input } = prepared;
   const stats = batchStats(input.x, info, options.eps);
   const affine = options.affine;
   const y = applyStats(input.x, info, stats.batchMean, stats.invStd, affine ? input.gamma : undefined, affine ? input.beta : undefined);
@@ -76,8 +76,8 @@ export function referenceTrainForward(input: TrainForwardInput): ReferenceTrainF
  * With `trackRunningStats: false` there are no running statistics and the batch's own are used.
  * @throws BnShapeError, BnValueError on invalid input (see `prepareInference`).
  */
-export function referenceInference(input: InferenceInput): ReferenceInferenceOutput {
-  const { info, options } = prepareInference(input);
+export function referenceInference(request: InferenceInput): ReferenceInferenceOutput {
+  const { info, options, input } = prepareInference(request);
   const gamma = options.affine ? input.gamma : undefined;
   const beta = options.affine ? input.beta : undefined;
   if (!options.trackRunningStats) {

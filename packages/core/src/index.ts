@@ -26,16 +26,20 @@ export type {
   AffineArgs,
   BackwardInput,
   BackwardOutput,
+  CheckedBackwardInput,
+  CheckedInferenceInput,
+  CheckedTrainForwardInput,
   DType,
   FloatArray,
   InferenceInput,
   InferenceOutput,
   RunningStatsArgs,
   TensorArgs,
+  TensorData,
   TrainForwardInput,
   TrainForwardOutput,
 } from './tensors.js';
-export { checkArray, prepareBackward, prepareInference, prepareTrainForward, type Prepared } from './validate.js';
+export { checkArray, prepareBackward, prepareInference, prepareTrainForward, type Prepared, type PreparedRequest } from './validate.js';
 export {
   biasedVariance,
   channelMoments,

@@ -1,6 +1,6 @@
 import { runningVarianceFactor } from './derived.js';
 import type { ResolvedOptions } from './options.js';
-import type { FloatArray, RunningStatsArgs } from './tensors.js';
+import type { CheckedTrainForwardInput, FloatArray } from './tensors.js';
 import type { Prepared } from './validate.js';
 
 /** Running statistics after an update, in float64. */
@@ -55,12 +55,13 @@ export function updateRunningStats(step: RunningStatsStep): UpdatedRunningStats 
 }
 
 /**
- * The running statistics a training forward returns: those of `input` updated with the batch's
+ * The running statistics a training forward returns: those of `input` (the request checked by
+ * `prepareTrainForward`) updated with the batch's
  * statistics when `trackRunningStats` is on, nothing when it is off. Backends call it after
  * `prepareTrainForward`, so every backend applies the same convention rule.
  */
 export function runningStatsAfterBatch(
-  input: RunningStatsArgs,
+  input: Pick<CheckedTrainForwardInput, 'runningMean' | 'runningVar' | 'numBatchesTracked'>,
   batch: { batchMean: ArrayLike<number>; batchVar: ArrayLike<number> },
   prepared: Prepared,
 ): UpdatedRunningStats | Record<string, never> {

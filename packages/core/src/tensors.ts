@@ -4,13 +4,21 @@ import type { BnOptions } from './options.js';
 /** The element arrays bnkit accepts. Inputs may be float32 or float64; the reference computes and returns float64. */
 export type FloatArray = Float32Array | Float64Array;
 
+/**
+ * An input array: a float array, or plain numbers as tfjs and PyTorch users pass them. Core's
+ * validation converts plain numbers once, before a backend sees them: x given as `number[]`
+ * becomes a Float32Array (what `tf.tensor` and `torch.tensor` make of a list), and every other
+ * `number[]` becomes x's element type.
+ */
+export type TensorData = FloatArray | readonly number[];
+
 /** Element types a backend can accept. */
 export type DType = 'float32' | 'float64';
 
 /** The tensor being normalised: its data in row-major order of `shape`, read through `layout`. */
 export interface TensorArgs {
-  /** The input, row-major in the order of `shape`. */
-  x: FloatArray;
+  /** The input, row-major in the order of `shape`; `number[]` is converted to a Float32Array. */
+  x: TensorData;
   /** The dims, in the order the layout names them (NCHW: [N, C, H, W]; NHWC: [N, H, W, C]). */
   shape: readonly number[];
   layout: Layout;
@@ -18,17 +26,20 @@ export interface TensorArgs {
   options?: BnOptions;
 }
 
-/** Per-channel scale and shift (length C). Required when `options.affine` is true (the default). */
+/**
+ * Per-channel scale and shift (length C), used when `options.affine` is true (the default). Left
+ * out, gamma is all ones and beta all zeros, as PyTorch and tfjs initialise them.
+ */
 export interface AffineArgs {
-  gamma?: FloatArray;
-  beta?: FloatArray;
+  gamma?: TensorData;
+  beta?: TensorData;
 }
 
 /** Running statistics as the convention keeps them (length C). */
 export interface RunningStatsArgs {
-  runningMean?: FloatArray;
+  runningMean?: TensorData;
   /** Unbiased under `pytorch`, biased under `keras` and `onnx`. Must be >= 0. */
-  runningVar?: FloatArray;
+  runningVar?: TensorData;
   /** Batches seen so far; PyTorch's `num_batches_tracked`, used by the cumulative average (`momentum: null`). Default 0. */
   numBatchesTracked?: number;
 }
@@ -73,10 +84,11 @@ export interface TrainForwardOutput {
  * xhat from these, so it is exact for any x the forward saw.
  */
 export interface BackwardInput extends TensorArgs {
-  dy: FloatArray;
-  gamma?: FloatArray;
-  savedMean: FloatArray;
-  savedInvStd: FloatArray;
+  dy: TensorData;
+  /** Left out with `affine` on, all ones. */
+  gamma?: TensorData;
+  savedMean: TensorData;
+  savedInvStd: TensorData;
   /** Preallocated output buffers. */
   out?: { dx?: FloatArray };
 }
@@ -86,4 +98,34 @@ export interface BackwardOutput {
   dx: FloatArray;
   dgamma?: FloatArray;
   dbeta?: FloatArray;
+}
+
+/**
+ * An inference request after validation (`prepareInference`): every array a float array, gamma
+ * and beta present when `affine` is on, the running statistics when `trackRunningStats` is on.
+ */
+export interface CheckedInferenceInput extends InferenceInput {
+  x: FloatArray;
+  gamma?: FloatArray;
+  beta?: FloatArray;
+  runningMean?: FloatArray;
+  runningVar?: FloatArray;
+}
+
+/** A training-forward request after validation (`prepareTrainForward`), like `CheckedInferenceInput`. */
+export interface CheckedTrainForwardInput extends TrainForwardInput {
+  x: FloatArray;
+  gamma?: FloatArray;
+  beta?: FloatArray;
+  runningMean?: FloatArray;
+  runningVar?: FloatArray;
+}
+
+/** A backward request after validation (`prepareBackward`): float arrays only, gamma present when `affine` is on. */
+export interface CheckedBackwardInput extends BackwardInput {
+  x: FloatArray;
+  dy: FloatArray;
+  gamma?: FloatArray;
+  savedMean: FloatArray;
+  savedInvStd: FloatArray;
 }

@@ -52,10 +52,24 @@ describe('typed errors name the argument, the expected and the given value', () 
     expect(e.actual).toContain(`length ${c + 1}`);
   });
 
-  it('a plain array instead of a typed array', () => {
-    const e = thrown(() => referenceInference({ ...base, gamma: [1, 1, 1] as unknown as Float32Array }));
+  it('neither a float array nor a number[]', () => {
+    const e = thrown(() => referenceInference({ ...base, gamma: new Int32Array(3) as unknown as Float32Array }));
     expect(e).toBeInstanceOf(BnValueError);
     expect(e.argument).toBe('gamma');
+  });
+
+  it('a plain array holding something other than numbers, named with its index', () => {
+    const e = thrown(() => referenceInference({ ...base, beta: [0, '1', 0] as unknown as number[] }));
+    expect(e).toBeInstanceOf(BnValueError);
+    expect(e.argument).toBe('beta');
+    expect(e.actual).toContain('beta[1]');
+  });
+
+  it('a plain array of the wrong length', () => {
+    const e = thrown(() => referenceTrainForward({ ...base, x: [1, 2, 3] }));
+    expect(e).toBeInstanceOf(BnShapeError);
+    expect(e.argument).toBe('x');
+    expect(e.actual).toContain('length 3');
   });
 
   it('negative running variance', () => {

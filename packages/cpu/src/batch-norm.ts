@@ -73,9 +73,9 @@ function scaleOf(invStd: Float64Array, gamma: FloatArray | undefined, scratch: C
  * An `out.y` that partly overlaps x is handled (x is read from a copy).
  * @throws BnShapeError, BnValueError from core's `prepareTrainForward`, or for a wrong `out.y`.
  */
-export async function trainForward(input: TrainForwardInput, context: OperationContext): Promise<TrainForwardOutput> {
-  const prepared = prepareTrainForward(input);
-  const { info, options } = prepared;
+export async function trainForward(request: TrainForwardInput, context: OperationContext): Promise<TrainForwardOutput> {
+  const prepared = prepareTrainForward(request);
+  const { info, options, input } = prepared;
   const geo = geometryOf(info);
   const { scratch } = context;
   scratch.begin(geo.c);
@@ -97,8 +97,8 @@ export async function trainForward(input: TrainForwardInput, context: OperationC
  * overlaps x is handled (x is read from a copy).
  * @throws BnShapeError, BnValueError from core's `prepareInference`, or for a wrong `out.y`.
  */
-export async function inference(input: InferenceInput, context: OperationContext): Promise<InferenceOutput> {
-  const { info, options } = prepareInference(input);
+export async function inference(request: InferenceInput, context: OperationContext): Promise<InferenceOutput> {
+  const { info, options, input } = prepareInference(request);
   const geo = geometryOf(info);
   const { scratch } = context;
   scratch.begin(geo.c);
@@ -129,8 +129,8 @@ export async function inference(input: InferenceInput, context: OperationContext
  * only when affine. An `out.dx` that partly overlaps x or dy is handled (they are read from copies).
  * @throws BnShapeError, BnValueError from core's `prepareBackward`, or for a wrong `out.dx`.
  */
-export async function backward(input: BackwardInput, context: OperationContext): Promise<BackwardOutput> {
-  const { info, options } = prepareBackward(input);
+export async function backward(request: BackwardInput, context: OperationContext): Promise<BackwardOutput> {
+  const { info, options, input } = prepareBackward(request);
   const geo = geometryOf(info);
   const { c } = geo;
   const { scratch } = context;

@@ -1,4 +1,4 @@
-import './webassembly-globals.js';
+import { WebAssembly } from './webassembly-globals.js';
 import { BnValueError, describeValue } from '@bnkit/core';
 
 const ALIGN = 64;

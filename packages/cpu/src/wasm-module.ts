@@ -1,4 +1,4 @@
-import './webassembly-globals.js';
+import { WebAssembly } from './webassembly-globals.js';
 import { KERNELS_MEMORY_PAGES, KERNELS_PRIVATE_WASM_BASE64, KERNELS_WASM_BASE64 } from './kernels-wasm-bytes.js';
 
 /** The exports of the kernels module (see assembly/index.ts); every pointer is a byte offset. */

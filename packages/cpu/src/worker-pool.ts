@@ -1,4 +1,4 @@
-import './webassembly-globals.js';
+import { WebAssembly } from './webassembly-globals.js';
 import { Worker } from 'node:worker_threads';
 import { BnBackendError } from '@bnkit/core';
 

@@ -45,21 +45,21 @@ function inSharedMemory(backend: CpuBackend): Backend {
     inference: (input: InferenceInput) =>
       run(async () => {
         const y = output(input.x.length);
-        const out = await backend.inference({ ...input, x: place(input.x), out: { y } });
+        const out = await backend.inference({ ...input, x: place(input.x as FloatArray), out: { y } });
         expect(out.y).toBe(y);
         return { y: out.y.slice() };
       }),
     trainForward: (input: TrainForwardInput) =>
       run(async () => {
         const y = output(input.x.length);
-        const out = await backend.trainForward({ ...input, x: place(input.x), out: { y } });
+        const out = await backend.trainForward({ ...input, x: place(input.x as FloatArray), out: { y } });
         expect(out.y).toBe(y);
         return { ...out, y: out.y.slice() };
       }),
     backward: (input: BackwardInput) =>
       run(async () => {
         const dx = output(input.x.length);
-        const out = await backend.backward({ ...input, x: place(input.x), dy: place(input.dy), out: { dx } });
+        const out = await backend.backward({ ...input, x: place(input.x as FloatArray), dy: place(input.dy as FloatArray), out: { dx } });
         expect(out.dx).toBe(dx);
         return { ...out, dx: out.dx.slice() };
       }),

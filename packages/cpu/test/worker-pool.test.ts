@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { WasmArena } from '../src/wasm-arena.js';
 import { MEMORY_PAGES, kernelsModule } from '../src/wasm-module.js';
 import { WorkerPool } from '../src/worker-pool.js';
+import type { WebAssembly } from '../src/webassembly-globals.js';
 
 describe('WorkerPool', () => {
   const module = kernelsModule();

@@ -17,6 +17,7 @@ import {
   type FloatArray,
   type Layout,
   type ResolvedOptions,
+  type TensorData,
 } from '@bnkit/core';
 import { LayerBuffers } from './backend-memory.js';
 import { readChannels, runningVarFor, toNumbers, type KerasWeights, type PyTorchStateDict } from './state-formats.js';
@@ -50,8 +51,6 @@ export interface ConversionOptions {
   count?: number;
 }
 
-/** A tensor input: a float array, or plain numbers (converted once to a Float32Array). */
-export type TensorData = FloatArray | readonly number[];
 
 interface SavedForward {
   readonly x: FloatArray;

@@ -1,10 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { createReferenceBackend } from '@bnkit/core';
-import { createCpuBackend } from '@bnkit/cpu';
+import '@bnkit/cpu';
+import { closeBackend } from '@bnkit/core';
 import { BatchNorm, isAllocating } from '../src/index.js';
 
-const cpu = createCpuBackend({ threads: 2, parallelThreshold: 0 });
-afterAll(() => cpu.dispose());
+// The cpu backend as users get it: registered by importing its package, opened by the registry.
+afterAll(() => closeBackend('cpu'));
 
 function seeded(length: number, seed: number): number[] {
   let state = seed;
@@ -16,11 +16,11 @@ function seeded(length: number, seed: number): number[] {
 
 describe('the layer on the cpu backend', () => {
   it("keeps its buffers in the backend's memory and matches the float64 layer over train, eval and backward", async () => {
-    await cpu.init();
-    expect(isAllocating(cpu)).toBe(true);
     const shape = [3, 4, 5, 6];
-    const fast = new BatchNorm(cpu, { numFeatures: 4, options: { momentum: 0.3 } });
-    const exact = new BatchNorm(createReferenceBackend(), { numFeatures: 4, options: { momentum: 0.3 } });
+    const fast = await BatchNorm.create({ backend: 'cpu', numFeatures: 4, options: { momentum: 0.3 } });
+    const exact = await BatchNorm.create({ backend: 'reference', numFeatures: 4, options: { momentum: 0.3 } });
+    expect(fast.backend.name).toBe('cpu');
+    expect(isAllocating(fast.backend)).toBe(true);
     for (const bn of [fast, exact]) bn.weight?.set([0.5, 1, 1.5, -2]);
     for (let step = 0; step < 3; step++) {
       const x = seeded(360, step + 1);

@@ -174,9 +174,9 @@ export function createOrtBackend(config: OrtBackendConfig): OrtBackend {
       lifecycle.initialised();
     },
 
-    async inference(input: InferenceInput): Promise<InferenceOutput> {
+    async inference(request: InferenceInput): Promise<InferenceOutput> {
       lifecycle.assertUsable('inference');
-      const { info, options } = prepareInference(input);
+      const { info, options, input } = prepareInference(request);
       const t = checkDataType(input.x);
       checkOut(input.out?.y, 'out.y', info);
       const gamma = options.affine ? (input.gamma as FloatArray) : filled(info.c, 1);
@@ -202,10 +202,10 @@ export function createOrtBackend(config: OrtBackendConfig): OrtBackend {
       return { y: intoBuffer(input.out?.y, outputData(name, outputs, 'y')) };
     },
 
-    async trainForward(input: TrainForwardInput): Promise<TrainForwardOutput> {
+    async trainForward(request: TrainForwardInput): Promise<TrainForwardOutput> {
       lifecycle.assertUsable('trainForward');
-      const prepared = prepareTrainForward(input);
-      const { info, options } = prepared;
+      const prepared = prepareTrainForward(request);
+      const { info, options, input } = prepared;
       checkDataType(input.x);
       checkOut(input.out?.y, 'out.y', info);
       const gamma = options.affine ? (input.gamma as FloatArray) : filled(info.c, 1);
@@ -215,9 +215,9 @@ export function createOrtBackend(config: OrtBackendConfig): OrtBackend {
       return { ...out, ...runningStatsAfterBatch(input, stats, prepared) };
     },
 
-    async backward(input: BackwardInput): Promise<BackwardOutput> {
+    async backward(request: BackwardInput): Promise<BackwardOutput> {
       lifecycle.assertUsable('backward');
-      const { info, options } = prepareBackward(input);
+      const { info, options, input } = prepareBackward(request);
       const t = checkDataType(input.x);
       checkOut(input.out?.dx, 'out.dx', info);
       const gamma = options.affine ? (input.gamma as FloatArray) : filled(info.c, 1);

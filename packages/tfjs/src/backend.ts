@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import {
   BACKEND_SPECIFICATION_VERSION,
+  BackendLifecycle,
   BnBackendError,
   BnValueError,
   CONVENTION_NAMES,
@@ -12,6 +13,7 @@ import {
   prepareBackward,
   prepareInference,
   prepareTrainForward,
+  runningStatsAfterBatch,
   type Backend,
   type BackwardOutput,
   type FloatArray,
@@ -21,11 +23,10 @@ import {
 } from '@bnkit/core';
 import { autodiffBackwardOnView } from './autodiff-backward.js';
 import { closedFormBackwardOnView } from './backward.js';
-import { batchMeans } from './batch-mean.js';
+import { batchMeans, readAndDispose } from './batch-mean.js';
 import { channelView, type ChannelView } from './channel-view.js';
 import { TFJS_KINDS, loadTfjsBackend, runOnTfjsBackend, type TfjsKind } from './engine.js';
 import { inferenceOnView, trainForwardOnView, type AffineTensors } from './normalize.js';
-import { updateRunningTensors } from './running-stats.js';
 import { splitValue } from './split-value.js';
 
 /** How `backward` computes: the closed form in tfjs ops, or tfjs autodiff over the training forward. */
@@ -73,22 +74,10 @@ function deliver(values: Float32Array, out: FloatArray | undefined): FloatArray 
   return out;
 }
 
-/** Runs `work` in a tfjs scope that frees every tensor it made; for work that returns plain arrays. */
-function tidyRead<T>(work: () => T): T {
-  let result: { value: T } | undefined;
-  tf.tidy(() => {
-    result = { value: work() };
-  });
-  return (result as { value: T }).value;
-}
-
-function readFloat32(tensor: tf.Tensor): Float32Array {
-  return tensor.dataSync() as Float32Array;
-}
-
 /**
- * A bnkit backend over TensorFlow.js: `tfjs-cpu` (kind `cpu`) or `tfjs-wasm` (kind `wasm`; the
- * binaries are found in the installed `@tensorflow/tfjs-backend-wasm`). tfjs keeps one global
+ * A bnkit backend over TensorFlow.js, named `tfjs-<kind>`: `cpu`, `wasm` (its binaries are found
+ * in the installed `@tensorflow/tfjs-backend-wasm` in Node, where `setTfjsWasmPaths` says in a
+ * browser), `webgl` or `webgpu` (browsers with WebGL, or with a WebGPU adapter). tfjs keeps one global
  * engine with one active backend, so every operation switches to this backend with
  * `tf.setBackend`, runs, and switches back to the previously active one; operations of all tfjs
  * backends are serialised, so a cpu call and a wasm call never interleave. Code that uses tfjs
@@ -97,9 +86,11 @@ function readFloat32(tensor: tf.Tensor): Float32Array {
  * Every layout, convention and feature of core. x and dy must be Float32Array (BnValueError
  * otherwise); parameters and running statistics may be Float32Array or Float64Array. Outputs are
  * Float32Array except `batchMean`, a Float64Array accurate to float32 rounding of the spread,
- * and of the mean itself when the mean is near zero (see `batchMeans`). Running statistics follow core's rule in float32 tfjs ops.
+ * and of the mean itself when the mean is near zero (see `batchMeans`). Running statistics are
+ * Float64Array, updated in float64 by core's `runningStatsAfterBatch` from those batch statistics.
  * Operations initialise the backend on first use if `init()` was not called; after `dispose()`
- * they throw BnBackendError until `init()` is called again.
+ * they throw BnBackendError naming the backend until `init()` is called again (core's
+ * `BackendLifecycle`). `init()` rejects with the reason when the environment lacks the engine.
  * @throws BnBackendError for an unknown kind.
  */
 export function createTfjsBackend(kind: TfjsKind, settings: TfjsBackendSettings = {}): Backend {
@@ -111,16 +102,21 @@ export function createTfjsBackend(kind: TfjsKind, settings: TfjsBackendSettings 
     throw new BnBackendError('settings.backward', `"closed-form" or "autodiff"`, describeValue(method));
   }
   const name = `tfjs-${kind}`;
+  const lifecycle = new BackendLifecycle(name);
   let loading: Promise<void> | undefined;
-  let disposed = false;
 
-  async function ready(): Promise<void> {
-    if (disposed) throw new BnBackendError('backend', `${name} not disposed (call init() again to reuse it)`, 'a disposed backend');
+  /** Loads the engine once; a failed load is forgotten so that the next call tries again. */
+  function load(): Promise<void> {
     loading ??= loadTfjsBackend(kind).catch((error: unknown) => {
       loading = undefined;
       throw error;
     });
-    await loading;
+    return loading;
+  }
+
+  async function ready(operation: string): Promise<void> {
+    lifecycle.assertUsable(operation);
+    await load();
   }
 
   return {
@@ -135,21 +131,21 @@ export function createTfjsBackend(kind: TfjsKind, settings: TfjsBackendSettings 
     },
 
     async init() {
-      disposed = false;
-      await ready();
+      await load();
+      lifecycle.initialised();
     },
 
-    async inference(input): Promise<InferenceOutput> {
-      const { info, options } = prepareInference(input);
+    async inference(request): Promise<InferenceOutput> {
+      const { info, options, input } = prepareInference(request);
       const x = checkFloat32('x', input.x);
       checkOut('out.y', input.out?.y, info.size);
-      await ready();
+      await ready('inference');
       const view = channelView(info);
-      const y = await runOnTfjsBackend(kind, () =>
-        tidyRead(() => {
+      const y = await runOnTfjsBackend(kind, async () => {
+        const result = tf.tidy(() => {
           const xv = tf.tensor(x, [...view.shape], 'float32');
           const affine = affineTensors(input, options, view);
-          const result = options.trackRunningStats
+          return options.trackRunningStats
             ? inferenceOnView(
                 xv,
                 view,
@@ -159,58 +155,47 @@ export function createTfjsBackend(kind: TfjsKind, settings: TfjsBackendSettings 
                 affine,
               )
             : trainForwardOnView(xv, view, options.eps, affine).y;
-          return readFloat32(result);
-        }),
-      );
+        });
+        const [values] = await readAndDispose([result]);
+        return values as Float32Array;
+      });
       return { y: deliver(y, input.out?.y) };
     },
 
-    async trainForward(input): Promise<TrainForwardOutput> {
-      const { info, options } = prepareTrainForward(input);
+    async trainForward(request): Promise<TrainForwardOutput> {
+      const prepared = prepareTrainForward(request);
+      const { info, options, input } = prepared;
       const x = checkFloat32('x', input.x);
       checkOut('out.y', input.out?.y, info.size);
-      await ready();
+      await ready('trainForward');
       const view = channelView(info);
-      const output = await runOnTfjsBackend(kind, () =>
-        tidyRead(() => {
-          const xv = tf.tensor(x, [...view.shape], 'float32');
-          const forward = trainForwardOnView(xv, view, options.eps, affineTensors(input, options, view));
-          const result: TrainForwardOutput = {
-            y: readFloat32(forward.y),
-            batchMean: batchMeans(xv, view, forward.moments),
-            batchVar: readFloat32(forward.moments.variance),
-            invStd: readFloat32(forward.invStd),
-          };
-          if (!options.trackRunningStats) return result;
-          const updated = updateRunningTensors({
-            runningMean: tf.tensor1d(Float32Array.from(input.runningMean as FloatArray), 'float32'),
-            runningVar: tf.tensor1d(Float32Array.from(input.runningVar as FloatArray), 'float32'),
-            numBatchesTracked: input.numBatchesTracked ?? 0,
-            batchMean: tf.tensor1d(Float32Array.from(result.batchMean), 'float32'),
-            batchVar: tf.reshape(forward.moments.variance, [-1]) as tf.Tensor1D,
-            count: view.count,
-            options,
+      const output = await runOnTfjsBackend(kind, async () => {
+        // x outlives the first read: a batch mean near zero is summed again from it.
+        const xv = tf.tensor(x, [...view.shape], 'float32');
+        try {
+          const tensors = tf.tidy(() => {
+            const forward = trainForwardOnView(xv, view, options.eps, affineTensors(input, options, view));
+            return [forward.y, forward.moments.shift, forward.moments.meanOffset, forward.moments.variance, forward.invStd];
           });
-          return {
-            ...result,
-            runningMean: readFloat32(updated.runningMean),
-            runningVar: readFloat32(updated.runningVar),
-            numBatchesTracked: updated.numBatchesTracked,
-          };
-        }),
-      );
-      return { ...output, y: deliver(output.y as Float32Array, input.out?.y) };
+          const [y, shift, meanOffset, variance, invStd] = (await readAndDispose(tensors)) as [Float32Array, Float32Array, Float32Array, Float32Array, Float32Array];
+          return { y, batchMean: await batchMeans(xv, view, { shift, meanOffset, variance }), batchVar: variance, invStd };
+        } finally {
+          xv.dispose();
+        }
+      });
+      // In float64 from the float64 batch mean, as every backend does (core's rule, one place).
+      return { ...output, ...runningStatsAfterBatch(input, output, prepared), y: deliver(output.y, input.out?.y) };
     },
 
-    async backward(input): Promise<BackwardOutput> {
-      const { info, options } = prepareBackward(input);
+    async backward(request): Promise<BackwardOutput> {
+      const { info, options, input } = prepareBackward(request);
       const x = checkFloat32('x', input.x);
       const dy = checkFloat32('dy', input.dy);
       checkOut('out.dx', input.out?.dx, info.size);
-      await ready();
+      await ready('backward');
       const view = channelView(info);
-      const output = await runOnTfjsBackend(kind, () =>
-        tidyRead(() => {
+      const output = await runOnTfjsBackend(kind, async () => {
+        const tensors = tf.tidy(() => {
           const xv = tf.tensor(x, [...view.shape], 'float32');
           const dyv = tf.tensor(dy, [...view.shape], 'float32');
           const gamma = options.affine ? paramTensor(input.gamma as FloatArray, view) : undefined;
@@ -218,21 +203,23 @@ export function createTfjsBackend(kind: TfjsKind, settings: TfjsBackendSettings 
             method === 'autodiff'
               ? autodiffBackwardOnView(xv, dyv, view, options.eps, gamma)
               : closedFormBackwardOnView(xv, dyv, view, splitValue(input.savedMean, view.paramShape), paramTensor(input.savedInvStd, view), gamma);
-          const result: BackwardOutput = { dx: readFloat32(grads.dx) };
-          if (grads.dgamma && grads.dbeta) {
-            result.dgamma = readFloat32(grads.dgamma);
-            result.dbeta = readFloat32(grads.dbeta);
-          }
-          return result;
-        }),
-      );
+          return grads.dgamma && grads.dbeta ? [grads.dx, grads.dgamma, grads.dbeta] : [grads.dx];
+        });
+        const [dx, dgamma, dbeta] = await readAndDispose(tensors);
+        const result: BackwardOutput = { dx: dx as Float32Array };
+        if (dgamma && dbeta) {
+          result.dgamma = dgamma;
+          result.dbeta = dbeta;
+        }
+        return result;
+      });
       return { ...output, dx: deliver(output.dx as Float32Array, input.out?.dx) };
     },
 
     async dispose() {
       // The adapter holds no tensors between calls (each call frees its own); the tfjs backend
       // itself stays registered because other code in the process may use it.
-      disposed = true;
+      lifecycle.disposed();
       loading = undefined;
     },
   };

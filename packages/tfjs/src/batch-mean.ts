@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ChannelView } from './channel-view.js';
-import type { ShiftedMoments } from './moments.js';
 import type { SplitValue } from './split-value.js';
 
 /**
@@ -52,29 +51,44 @@ export function channelTotal(x: tf.Tensor, view: ChannelView): SplitValue {
   return { hi: tf.reshape(hi, [...view.paramShape]), lo: tf.reshape(lo, [...view.paramShape]) };
 }
 
-function read(tensor: tf.Tensor): Float32Array {
-  return tensor.dataSync() as Float32Array;
+/**
+ * Reads tensors back and frees them. Reads are asynchronous: tfjs's WebGPU backend reads
+ * synchronously through a slow path that, on some adapters (Chromium's SwiftShader), leaves
+ * every later read failing, and on WebGL a synchronous read stalls the page.
+ */
+export async function readAndDispose(tensors: readonly tf.Tensor[]): Promise<Float32Array[]> {
+  try {
+    return (await Promise.all(tensors.map((tensor) => tensor.data()))) as Float32Array[];
+  } finally {
+    tf.dispose([...tensors]);
+  }
+}
+
+/** Per-channel shifted moments as read back from tfjs (see `ShiftedMoments`). */
+export interface ReadMoments {
+  readonly shift: Float32Array;
+  readonly meanOffset: Float32Array;
+  readonly variance: Float32Array;
 }
 
 /**
- * The batch means in float64, read back from tfjs. shift + meanOffset of the shifted moments has
+ * The batch means in float64, from the read-back moments. shift + meanOffset has
  * an error of order 2^-24 times the spread, which is small against the mean when the mean is
  * farther than one standard deviation from zero, and exact for a constant channel. For a mean
  * nearer zero (the suite holds means to 1e-5 of themselves, which float32 sums of values of
- * order one cannot give), those channels are taken from `channelTotal` divided by m; that pass
- * runs only when such a channel exists. A NaN channel stays NaN.
- * Allocates tensors: call inside `tf.tidy`.
+ * order one cannot give), those channels are taken from `channelTotal` of x divided by m; that
+ * pass runs only when such a channel exists. A NaN channel stays NaN. x stays the caller's.
  */
-export function batchMeans(x: tf.Tensor, view: ChannelView, moments: ShiftedMoments): Float64Array {
-  const shift = read(moments.shift);
-  const offset = read(moments.meanOffset);
-  const variance = read(moments.variance);
-  const means = Float64Array.from(shift, (s, i) => s + (offset[i] as number));
+export async function batchMeans(x: tf.Tensor, view: ChannelView, moments: ReadMoments): Promise<Float64Array> {
+  const { shift, meanOffset, variance } = moments;
+  const means = Float64Array.from(shift, (s, i) => s + (meanOffset[i] as number));
   const nearZero = [...means.keys()].filter((i) => !(Math.abs(means[i] as number) > Math.sqrt(variance[i] as number)));
   if (nearZero.length === 0) return means;
-  const total = channelTotal(x, view);
-  const hi = read(total.hi);
-  const lo = total.lo ? read(total.lo) : undefined;
-  for (const i of nearZero) means[i] = ((hi[i] as number) + (lo ? (lo[i] as number) : 0)) / view.count;
+  const parts = tf.tidy(() => {
+    const total = channelTotal(x, view);
+    return total.lo ? [total.hi, total.lo] : [total.hi];
+  });
+  const [hi, lo] = await readAndDispose(parts);
+  for (const i of nearZero) means[i] = (((hi as Float32Array)[i] as number) + (lo ? (lo[i] as number) : 0)) / view.count;
   return means;
 }

@@ -28,12 +28,16 @@ function tfjsDescriptor({ kind, environments, priority }: TfjsEntry): BackendDes
 }
 
 /**
- * The registry entries of the TensorFlow.js backends: `tfjs-wasm` (tfjs's WebAssembly backend)
- * before `tfjs-cpu` (its plain JavaScript one, several times slower). Both compute in float32.
- * Registered when this module loads; a missing `@tensorflow/tfjs-backend-wasm` makes `tfjs-wasm`
- * unavailable with the reason when it is opened.
+ * The registry entries of the TensorFlow.js backends: in browsers `tfjs-webgpu` and `tfjs-webgl`
+ * (the GPU, where the browser gives WebGPU or WebGL), then `tfjs-wasm` (tfjs's WebAssembly
+ * backend) before `tfjs-cpu` (its plain JavaScript one, several times slower). All compute in
+ * float32; WebGL does where float32 textures can be rendered to (`tfjsWebglPrecision` says), else
+ * in float16 textures. Registered when this module loads; a missing engine package, or a browser
+ * without WebGL or a WebGPU adapter, makes the backend unavailable with the reason when it is opened.
  */
 export const tfjsDescriptors: readonly BackendDescriptor[] = [
+  tfjsDescriptor({ kind: 'webgpu', environments: ['browser'], priority: 60 }),
+  tfjsDescriptor({ kind: 'webgl', environments: ['browser'], priority: 50 }),
   tfjsDescriptor({ kind: 'wasm', environments: ['node', 'browser'], priority: 40 }),
   tfjsDescriptor({ kind: 'cpu', environments: ['node', 'browser'], priority: 20 }),
 ];

@@ -1,5 +1,6 @@
 export { createTfjsBackend, type TfjsBackendSettings, type TfjsBackwardMethod } from './backend.js';
-export { TFJS_KINDS, type TfjsKind } from './engine.js';
+export { TFJS_KINDS, setTfjsWasmPaths, type TfjsKind } from './engine.js';
+export { tfjsWebglPrecision, type TfjsWebglPrecision } from './webgl-precision.js';
 export {
   batchNormBackwardAutodiffTensors,
   batchNormBackwardTensors,

@@ -171,7 +171,7 @@ describe.each<TfjsKind>(['cpu', 'wasm'])('tfjs-%s backend against the reference'
 
 describe('createTfjsBackend', () => {
   it('refuses an unknown kind or backward method', () => {
-    expect(() => createTfjsBackend('webgl' as TfjsKind)).toThrow(BnBackendError);
+    expect(() => createTfjsBackend('metal' as TfjsKind)).toThrow(BnBackendError);
     expect(() => createTfjsBackend('cpu', { backward: 'numeric' as 'autodiff' })).toThrow(BnBackendError);
   });
 
@@ -180,8 +180,35 @@ describe('createTfjsBackend', () => {
     const p = randomProblem('NC', 12);
     expectClose((await backend.inference(p)).y, referenceInference(p).y, Y);
     await backend.dispose();
-    await expect(backend.inference(p)).rejects.toBeInstanceOf(BnBackendError);
+    await expect(backend.inference(p)).rejects.toThrow(/tfjs-cpu: inference called after dispose/);
+    await expect(backend.trainForward(p)).rejects.toThrow(/tfjs-cpu: trainForward called after dispose/);
+    await expect(backend.backward({ ...p, savedMean: p.runningMean, savedInvStd: p.runningVar })).rejects.toBeInstanceOf(BnBackendError);
     await backend.init();
     expectClose((await backend.inference(p)).y, referenceInference(p).y, Y);
+  });
+
+  it('updates running statistics in float64', async () => {
+    const backend = createTfjsBackend('cpu');
+    // A constant batch of 1 (exact in float32) and a running mean of 1 + 1e-12, which float32
+    // cannot hold: PyTorch's rule gives 0.9 * (1 + 1e-12) + 0.1 * 1 = 1 + 0.9e-12, by hand.
+    const x = new Float32Array(8).fill(1);
+    const out = await backend.trainForward({
+      x,
+      shape: [4, 2],
+      layout: 'NC',
+      gamma: new Float32Array([1, 1]),
+      beta: new Float32Array(2),
+      runningMean: new Float64Array([1 + 1e-12, 0]),
+      runningVar: new Float64Array([1, 1]),
+      options: { convention: 'pytorch', momentum: 0.1 },
+    });
+    expect(out.runningMean).toBeInstanceOf(Float64Array);
+    expect(Math.abs((out.runningMean![0] as number) - (1 + 0.9e-12))).toBeLessThan(1e-15);
+    expect(out.runningVar![0]).toBeCloseTo(0.9, 15);
+  });
+
+  it.each<TfjsKind>(['webgl', 'webgpu'])('reports why tfjs-%s cannot run in Node', async (kind) => {
+    const backend = createTfjsBackend(kind);
+    await expect(backend.init()).rejects.toThrow(kind === 'webgl' ? /WebGL/ : /WebGPU/);
   });
 });

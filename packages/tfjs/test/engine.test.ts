@@ -3,14 +3,15 @@ import { describe, expect, it } from 'vitest';
 import { LAYOUTS, referenceTrainForward } from '@bnkit/core';
 import { createTfjsBackend } from '../src/index.js';
 import { loadTfjsBackend, runOnTfjsBackend, type TfjsKind } from '../src/engine.js';
-import { installedWasmDirectory } from '../src/wasm-paths.js';
+import { installedWasmDirectory } from '../src/wasm-paths.node.js';
 import { toleranceRatio } from '@bnkit/spec/test';
 import { randomProblem } from './helpers.js';
 
 describe('the tfjs engine shared by both backends', () => {
   it('finds the wasm binaries in the installed package', () => {
     const dir = installedWasmDirectory();
-    expect(dir.endsWith('/dist/') || dir.endsWith('\\dist\\')).toBe(true);
+    expect(dir).toBeDefined();
+    expect(dir!.endsWith('/dist/') || dir!.endsWith('\\dist\\')).toBe(true);
     expect(dir).toContain('tfjs-backend-wasm');
   });
 

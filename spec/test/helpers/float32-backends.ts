@@ -48,8 +48,8 @@ function normaliseF32(x: FloatArray, info: ShapeInfo, mean: Float32Array, invStd
   return y;
 }
 
-function backwardF32(input: BackwardInput) {
-  const { info, options } = prepareBackward(input);
+function backwardF32(request: BackwardInput) {
+  const { info, options, input } = prepareBackward(request);
   const m = info.perChannel;
   const dx = new Float32Array(info.size);
   const dgamma = new Float32Array(info.c);
@@ -98,8 +98,8 @@ function float32Backend(name: string, statistics: Statistics, normalise = normal
     capabilities: { operations: OPERATIONS, layouts: LAYOUTS, conventions: CONVENTION_NAMES, dtypes: ['float32'], features: FEATURES },
     async init() {},
     async dispose() {},
-    async inference(input) {
-      const { info, options } = prepareInference(input);
+    async inference(request) {
+      const { info, options, input } = prepareInference(request);
       const gamma = options.affine ? input.gamma : undefined;
       const beta = options.affine ? input.beta : undefined;
       if (!options.trackRunningStats) {
@@ -110,8 +110,8 @@ function float32Backend(name: string, statistics: Statistics, normalise = normal
       const invStd = Float32Array.from(inverseStds(input.runningVar as FloatArray, options.eps));
       return { y: normalise(input.x, info, mean, invStd, gamma, beta) };
     },
-    async trainForward(input) {
-      const { info, options } = prepareTrainForward(input);
+    async trainForward(request) {
+      const { info, options, input } = prepareTrainForward(request);
       const stats = statistics(input.x, info, options.eps);
       const y = normalise(input.x, info, stats.mean, stats.invStd, options.affine ? input.gamma : undefined, options.affine ? input.beta : undefined);
       const out = { y, batchMean: stats.mean, batchVar: stats.variance, invStd: stats.invStd };

@@ -10,6 +10,7 @@ import { parseOperations } from '../parse-args.js';
 import { createProgress } from '../progress.js';
 import { EXIT } from '../usage-error.js';
 import { writeFileAtomic } from '@bnkit/core/node';
+import { addBrowserOption, browserTiming, runBrowserBenchCommand } from './browser.js';
 import type { CommandContext } from './context.js';
 import { addShapeOptions, checkOutputOptions, parseShapeOptions, type RawShapeOptions } from './shared-options.js';
 
@@ -64,7 +65,8 @@ export function registerBenchCommand(program: Command, context: CommandContext):
     .option('--op <ops>', 'comma-separated operations: inference, trainForward, backward', 'inference,trainForward,backward')
     .option('--json <file>', 'also write the rows as JSON to this file (- for standard output)')
     .option('--html <file>', 'also write a self-contained HTML page with a GB/s bar chart');
-  addShapeOptions(command, '32,64,56,56').action(async (raw: RawShapeOptions & { backend?: string; op: string; json?: string; html?: string }) => {
+  addShapeOptions(addBrowserOption(command), '32,64,56,56').action(async (raw: RawShapeOptions & { backend?: string; op: string; json?: string; html?: string; browser?: boolean }) => {
+    if (raw.browser) return void (context.exitCode = await runBrowserBenchCommand(raw, { ...browserTiming(raw), operations: parseOperations('--op', raw.op) }, context));
     const options: BenchOptions = {
       backends: parseBackendSelection('--backend', raw.backend),
       ...parseShapeOptions(raw),

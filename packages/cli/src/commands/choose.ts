@@ -11,6 +11,7 @@ import { parseOperations } from '../parse-args.js';
 import { createProgress } from '../progress.js';
 import { loadCases, loadSpec, restrictCases, runSuiteWithProgress } from '../spec-suite.js';
 import { EXIT } from '../usage-error.js';
+import { addBrowserOption, browserTiming, runBrowserChooseCommand } from './browser.js';
 import type { CommandContext } from './context.js';
 import { addShapeOptions, checkOutputOptions, parseShapeOptions, type RawShapeOptions } from './shared-options.js';
 
@@ -63,7 +64,8 @@ export function registerChooseCommand(program: Command, context: CommandContext)
     .option('-b, --backend <names>', backendOptionHelp())
     .option('--need <ops>', `comma-separated operations you need: ${OPERATIONS.join(', ')}`, OPERATIONS.join(','));
   addJsonOption(command, 'every candidate and the recommendation');
-  addShapeOptions(command, '8,64,28,28').action(async (raw: RawShapeOptions & { backend?: string; need: string; json?: string }) => {
+  addShapeOptions(addBrowserOption(command), '8,64,28,28').action(async (raw: RawShapeOptions & { backend?: string; need: string; json?: string; browser?: boolean }) => {
+    if (raw.browser) return void (context.exitCode = await runBrowserChooseCommand(raw, { ...browserTiming(raw), need: parseOperations('--need', raw.need) }, context));
     const options: ChooseOptions = {
       backends: parseBackendSelection('--backend', raw.backend),
       ...parseShapeOptions(raw),

@@ -15,6 +15,7 @@ import { EXIT } from '../usage-error.js';
 import { formatNodeTestFailures, runNodeTests, type NodeTestOutcome } from '../onnx-node-tests.js';
 import { createProgress } from '../progress.js';
 import { loadCases, loadSpec, runSuiteWithProgress, type BackendConformance } from '../spec-suite.js';
+import { addBrowserOption, runBrowserConformanceCommand } from './browser.js';
 import type { CommandContext } from './context.js';
 import { checkDirectoryOption, checkOutputOptions } from './shared-options.js';
 
@@ -110,8 +111,9 @@ export function registerConformanceCommand(program: Command, context: CommandCon
     .addHelpText(
       'after',
       '\nExit code: 0 when no available backend has an unexpected result (and, with --backend, every named backend is\navailable), 1 otherwise, 2 on a bad argument.',
-    )
-    .action(async (raw: { backend?: string; vectors: string[]; onnxNodeTests: string[]; json?: string }) => {
+    );
+  addBrowserOption(command).action(async (raw: { backend?: string; vectors: string[]; onnxNodeTests: string[]; json?: string; browser?: boolean }) => {
+      if (raw.browser) return void (context.exitCode = await runBrowserConformanceCommand(raw, context));
       const options: ConformanceOptions = {
         backends: parseBackendSelection('--backend', raw.backend),
         vectors: raw.vectors,
