@@ -1,21 +1,20 @@
 import { parseArgs } from 'node:util';
-import type { Layout, Operation } from '@bnkit/core';
-import { OPERATIONS } from '@bnkit/core';
-import { loadBenchBackends } from './available-backends.js';
+import { closeAllBackends, OPERATIONS } from '@bnkit/core';
+import { DEFAULT_CASES, caseText, parseCases } from './cases.js';
 import { formatBenchmarkTable } from './format-table.js';
-import type { BenchmarkReport } from './report.js';
+import { openBenchBackends } from './registered-backends.js';
 import { runBenchmark } from './run-benchmark.js';
-import { writeJsonAtomic } from './write-json.js';
+import { DEFAULT_TIMING } from './timing.js';
+import { jsonText, writeJsonAtomic } from './write-json.js';
 
-/** The shapes `pnpm bench` measures. */
-const CASES: readonly { shape: number[]; layout: Layout }[] = [
-  { shape: [32, 64, 56, 56], layout: 'NCHW' },
-  { shape: [256, 1024], layout: 'NC' },
-  { shape: [8, 256, 14, 14], layout: 'NCHW' },
-  { shape: [1, 112, 112, 32], layout: 'NHWC' },
-];
-
-const USAGE = 'usage: bench-cli [--json FILE] [--min-time-ms N] [--repeats N]';
+const USAGE = [
+  'usage: bench-cli [--shapes LIST] [--backend NAMES] [--json FILE|-] [--min-time-ms N] [--repeats N] [--no-pytorch] [--python EXE]',
+  `  --shapes       cases as DIMSxDIMS:LAYOUT, comma-separated (default ${DEFAULT_CASES.map(caseText).join(',')})`,
+  '  --backend      comma-separated registered backends (default: every one available here)',
+  '  --json         also write the report as JSON to FILE, or to standard output with -',
+  `  --min-time-ms  least time per sample (default ${DEFAULT_TIMING.minTimeMs}); --repeats: samples per row (default ${DEFAULT_TIMING.repeats})`,
+  '  --no-pytorch   do not look for PyTorch; --python EXE: the interpreter with torch (default python3, then /usr/bin/python3)',
+].join('\n');
 
 function positiveNumber(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -26,28 +25,46 @@ function positiveNumber(name: string, value: string | undefined): number | undef
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { json: { type: 'string' }, 'min-time-ms': { type: 'string' }, repeats: { type: 'string' } },
+    options: {
+      shapes: { type: 'string' },
+      backend: { type: 'string' },
+      json: { type: 'string' },
+      'min-time-ms': { type: 'string' },
+      repeats: { type: 'string' },
+      'no-pytorch': { type: 'boolean' },
+      python: { type: 'string' },
+      help: { type: 'boolean' },
+    },
   });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const cases = values.shapes === undefined ? DEFAULT_CASES : parseCases(values.shapes);
   const minTimeMs = positiveNumber('min-time-ms', values['min-time-ms']);
   const repeats = positiveNumber('repeats', values.repeats);
-  const slots = await loadBenchBackends();
-  const backends = slots.flatMap((slot) => ('backend' in slot ? [slot.backend] : []));
-  const operations: readonly Operation[] = OPERATIONS;
-  const measured = await runBenchmark({
-    backends,
-    cases: CASES,
-    operations,
-    ...(minTimeMs !== undefined ? { minTimeMs } : {}),
-    ...(repeats !== undefined ? { repeats: Math.round(repeats) } : {}),
-    onProgress: (done, total, label) => process.stderr.write(`\r${done}/${total} ${label}`.padEnd(60)),
-  });
-  process.stderr.write('\n');
-  const unavailable = slots.flatMap((slot) => ('unavailable' in slot ? [{ backend: slot.name, reason: slot.unavailable }] : []));
-  const report: BenchmarkReport = { ...measured, unavailable };
-  for (const backend of backends) await backend.dispose();
-  process.stdout.write(`${formatBenchmarkTable(report)}\n`);
-  process.stdout.write(`GB/s counts minimum bytes: inference 8 per element (read x, write y), trainForward and backward 12.\n`);
-  if (values.json !== undefined) await writeJsonAtomic(values.json, report);
+  const { backends, skipped } = await openBenchBackends(values.backend?.split(',').map((name) => name.trim()));
+  try {
+    const report = await runBenchmark({
+      backends,
+      skipped,
+      cases,
+      operations: OPERATIONS,
+      pytorch: values['no-pytorch'] ? false : values.python !== undefined ? [values.python] : true,
+      ...(minTimeMs !== undefined ? { minTimeMs } : {}),
+      ...(repeats !== undefined ? { repeats: Math.round(repeats) } : {}),
+      onProgress: (done, total, label) => process.stderr.write(process.stderr.isTTY ? `\r${`${done}/${total} ${label}`.padEnd(80)}` : `${done}/${total} ${label}\n`),
+    });
+    if (process.stderr.isTTY) process.stderr.write('\n');
+    if (values.json === '-') {
+      process.stdout.write(jsonText(report));
+      return;
+    }
+    process.stdout.write(`${formatBenchmarkTable(report)}\n`);
+    if (values.json !== undefined) await writeJsonAtomic(values.json, report);
+  } finally {
+    await closeAllBackends();
+  }
 }
 
 main().catch((error: unknown) => {

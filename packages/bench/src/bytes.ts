@@ -2,14 +2,15 @@ import { BnValueError, describeValue, type Operation } from '@bnkit/core';
 
 /**
  * The minimum bytes per float32 element each operation must move through memory, the basis of
- * every GB/s figure: inference reads x and writes y (8); the training forward reads x for the
- * statistics, reads it again to normalise and writes y (12); backward reads x and dy and writes
- * dx (12). Per-channel parameters are O(C) and not counted.
+ * every GB/s figure and of the copy baselines' sizes. Inference reads x and writes y (8). The
+ * training forward reads x once for the statistics, again to normalise, and writes y (12).
+ * Backward reads x and dy once for the two per-channel sums, again for dx, and writes dx (20).
+ * Per-channel parameters are O(C) and not counted.
  */
 export const BYTES_PER_ELEMENT: Readonly<Record<Operation, number>> = Object.freeze({
   inference: 8,
   trainForward: 12,
-  backward: 12,
+  backward: 20,
 });
 
 /**

@@ -1,20 +1,31 @@
-import { timeCall, type TimingOptions } from './timing.js';
+import { timeCall, type Timing, type TimingOptions } from './timing.js';
 
-/** A measured copy: median ms of one copy and its GB/s, counting bytes read plus bytes written. */
-export interface CopyMeasurement {
-  readonly medianMs: number;
-  readonly gbPerSec: number;
+/**
+ * The names of the two memory-copy baselines, defined here once. `copy-1t` is one thread
+ * copying with `Float32Array.prototype.set`: the limit for plain arrays, which no worker can
+ * share. `copy-2t` is two threads copying halves of a SharedArrayBuffer: the limit for the
+ * shared-memory path of a backend that splits tensors across threads.
+ */
+export const COPY_BASELINE = Object.freeze({ oneThread: 'copy-1t', twoThreads: 'copy-2t' } as const);
+
+/** A copy baseline's name. */
+export type CopyBaselineName = (typeof COPY_BASELINE)[keyof typeof COPY_BASELINE];
+
+/** Both copy baselines, one thread first. */
+export const COPY_BASELINES: readonly CopyBaselineName[] = [COPY_BASELINE.oneThread, COPY_BASELINE.twoThreads];
+
+/** Float32 elements a copy of `bytes` moved (read plus written) copies: bytes / 8, at least 1. */
+export function copyElements(bytes: number): number {
+  return Math.max(1, Math.round(bytes / 8));
 }
 
 /**
- * The memory-copy baseline for `bytes` moved: copies a Float32Array of bytes/8 elements into
- * another with `Float32Array.prototype.set` (so bytes/2 read plus bytes/2 written), timed like the
- * backends. GB/s = bytes / time.
+ * Times the one-thread copy baseline for `bytes` moved: `Float32Array.prototype.set` from one
+ * array of bytes/8 elements into another, so bytes/2 are read and bytes/2 written.
  */
-export async function measureCopy(bytes: number, timing: TimingOptions): Promise<CopyMeasurement> {
-  const length = Math.max(1, Math.round(bytes / 8));
+export async function measureCopy(bytes: number, timing: TimingOptions): Promise<Timing> {
+  const length = copyElements(bytes);
   const source = new Float32Array(length).fill(1.5);
   const target = new Float32Array(length);
-  const medianMs = await timeCall(() => target.set(source), timing);
-  return { medianMs, gbPerSec: (length * 8) / (medianMs * 1e6) };
+  return timeCall(() => target.set(source), timing);
 }

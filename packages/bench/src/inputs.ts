@@ -1,7 +1,12 @@
 import {
+  BnValueError,
+  CONVENTIONS,
+  DEFAULT_CONVENTION,
   biasedVariance,
   channelMoments,
+  createPrng,
   describeShape,
+  inverseStds,
   type Backend,
   type BackwardInput,
   type InferenceInput,
@@ -12,8 +17,8 @@ import {
 
 /**
  * A backend that can place tensors where it works on them fastest (the cpu backend's shared
- * WebAssembly memory). The harness allocates a backend's x, dy and output buffers through it when
- * present, and plain Float32Arrays otherwise.
+ * WebAssembly memory). The harness times such a backend twice: with its buffers from `allocate`,
+ * and with plain Float32Arrays, the arrays most callers hold.
  */
 export interface AllocatingBackend extends Backend {
   allocate(length: number): Float32Array;
@@ -21,11 +26,14 @@ export interface AllocatingBackend extends Backend {
   free(array: Float32Array): void;
 }
 
-/** True when `backend` offers `allocate(length)`. */
+/** True when `backend` offers `allocate(length)` and `free(array)`. */
 export function hasAllocator(backend: Backend): backend is AllocatingBackend {
   const candidate = backend as Partial<AllocatingBackend>;
   return typeof candidate.allocate === 'function' && typeof candidate.free === 'function';
 }
+
+/** Where a timed call's x, dy and outputs live: the backend's `allocate`, or plain Float32Arrays. */
+export type Buffers = 'allocate' | 'plain';
 
 /** One case's data, shared by every backend (copied into a backend's own buffers when it allocates). */
 export interface CaseData {
@@ -41,47 +49,38 @@ export interface CaseData {
   readonly savedInvStd: Float32Array;
 }
 
-/** Deterministic pseudo-random values in [-1, 1) (xorshift32). */
-function fill(array: Float32Array, seed: number, offset: number, spread: number): void {
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < array.length; i++) {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    array[i] = offset + spread * (s / 2147483648 - 1);
-  }
-}
+// The seed of the bench's data: any fixed value, so every run times the same numbers.
+const SEED = 0x62656e63;
 
 /**
- * Builds a case's inputs: x and dy pseudo-random, parameters per channel, and the saved
- * statistics backward needs (x's float64 batch mean and inverse std, eps 1e-5).
+ * Builds a case's inputs from core's seeded generator: x uniform in [-0.5, 1.5), dy in [-1, 1),
+ * parameters per channel near 1 (gamma, running variance) or 0 (beta, running mean), and the
+ * saved statistics backward needs: x's float64 batch mean and inverse std with the default
+ * convention's eps.
  * @throws BnShapeError when the shape does not fit the layout.
  */
 export function caseData(shape: readonly number[], layout: Layout): CaseData {
   const info = describeShape(shape, layout);
-  const x = new Float32Array(info.size);
-  fill(x, 1, 0.5, 2);
-  const dy = new Float32Array(info.size);
-  fill(dy, 2, 0, 1);
-  const perChannel = (seed: number, offset: number, spread: number): Float32Array => {
-    const a = new Float32Array(info.c);
-    fill(a, seed, offset, spread);
-    return a;
+  const prng = createPrng(SEED);
+  const uniform = (length: number, low: number, high: number): Float32Array => {
+    const array = new Float32Array(length);
+    for (let i = 0; i < length; i++) array[i] = prng.uniform(low, high);
+    return array;
   };
+  const x = uniform(info.size, -0.5, 1.5);
   const moments = channelMoments(x, info);
+  const eps = CONVENTIONS[DEFAULT_CONVENTION].defaultEps;
   return {
     shape,
     layout,
     x,
-    dy,
-    gamma: perChannel(3, 1, 0.5),
-    beta: perChannel(4, 0, 0.5),
-    runningMean: perChannel(5, 0, 0.5),
-    runningVar: perChannel(6, 1, 0.5),
+    dy: uniform(info.size, -1, 1),
+    gamma: uniform(info.c, 0.75, 1.25),
+    beta: uniform(info.c, -0.25, 0.25),
+    runningMean: uniform(info.c, -0.25, 0.25),
+    runningVar: uniform(info.c, 0.75, 1.25),
     savedMean: Float32Array.from(moments, (m) => m.mean),
-    savedInvStd: Float32Array.from(moments, (m) => 1 / Math.sqrt(biasedVariance(m) + 1e-5)),
+    savedInvStd: Float32Array.from(inverseStds(moments.map(biasedVariance), eps)),
   };
 }
 
@@ -93,21 +92,33 @@ export interface OperationCall {
 }
 
 /**
- * A call of `operation` on `backend` with the case's data, in the backend's own buffers, with
- * preallocated outputs (`out`), so that what is timed is the steady state of a training loop.
+ * A call of `operation` on `backend` with the case's data in `buffers` (x, dy and the `out`
+ * buffers; per-channel parameters stay plain), with preallocated outputs, so that what is timed
+ * is the steady state of a training loop.
+ * @throws BnValueError when `buffers` is `allocate` and the backend has no allocator.
  */
-export function operationCall(backend: Backend, data: CaseData, operation: Operation): OperationCall {
+export function operationCall(backend: Backend, data: CaseData, operation: Operation, buffers: Buffers): OperationCall {
+  const allocator = buffers === 'allocate' ? allocatorOf(backend) : undefined;
   const owned: Float32Array[] = [];
   const buffer = (source: Float32Array | number): Float32Array => {
     const length = typeof source === 'number' ? source : source.length;
-    const array = hasAllocator(backend) ? backend.allocate(length) : new Float32Array(length);
+    const array = allocator ? allocator.allocate(length) : new Float32Array(length);
     owned.push(array);
     if (typeof source !== 'number') array.set(source);
     return array;
   };
   const release = (): void => {
-    if (hasAllocator(backend)) for (const array of owned) backend.free(array);
+    if (allocator) for (const array of owned) allocator.free(array);
   };
+  try {
+    return prepareCall(backend, data, operation, buffer, release);
+  } catch (error) {
+    release();
+    throw error;
+  }
+}
+
+function prepareCall(backend: Backend, data: CaseData, operation: Operation, buffer: (source: Float32Array | number) => Float32Array, release: () => void): OperationCall {
   const x = buffer(data.x);
   const common = { x, shape: data.shape, layout: data.layout };
   switch (operation) {
@@ -131,4 +142,9 @@ export function operationCall(backend: Backend, data: CaseData, operation: Opera
       return { call: () => backend.backward(input), release };
     }
   }
+}
+
+function allocatorOf(backend: Backend): AllocatingBackend {
+  if (!hasAllocator(backend)) throw new BnValueError('buffers', `'plain' for ${backend.name}, which has no allocate()`, "'allocate'");
+  return backend;
 }

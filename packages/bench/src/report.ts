@@ -1,31 +1,62 @@
 import type { Layout, Operation } from '@bnkit/core';
+import type { Buffers } from './inputs.js';
+import type { BenchEnvironment } from './environment.js';
 
-/** The backend name of the memory-copy baseline rows. */
-export const COPY_BASELINE = 'copy';
+/** What a row measures: a copy baseline, a bnkit backend, or PyTorch as a point of comparison. */
+export type RowKind = 'baseline' | 'backend' | 'pytorch';
 
 /**
- * One measured (backend, shape, layout, operation). `medianMs` is the median time of one call;
- * `gbPerSec` counts the minimum bytes the operation must move (see `minimumBytes`);
- * `ratioToCopy` divides it by the copy baseline's GB/s for the same byte count in the same run.
- * A backend that lacks the capability or throws gives a row with `error` and NaN numbers.
+ * One measured (row, shape, layout, operation). Times are ms per call over the samples:
+ * `minMs`, `medianMs`, `maxMs`. `gbPerSec` counts the minimum bytes the operation must move (see
+ * `minimumBytes`) over the median time. `ratios` holds, per reference row measured in the same
+ * run on the same case and operation (`copy-1t`, `copy-2t`, `pytorch`), the reference's median
+ * time over this row's: above 1 is faster than the reference. A row that could not be measured
+ * (the backend lacks the capability, or it threw) has `error` and NaN numbers.
  */
 export interface BenchmarkRow {
+  /** What tables print: the backend's name, with `allocate()` or `Float32Array` when it was timed both ways. */
+  readonly label: string;
+  readonly kind: RowKind;
+  /** The registry name of the backend, or the baseline's or PyTorch's name. */
   readonly backend: string;
+  /** For backend rows: where x, dy and the outputs lived. */
+  readonly buffers?: Buffers;
   readonly shape: readonly number[];
   readonly layout: Layout;
   readonly operation: Operation;
+  readonly minMs: number;
   readonly medianMs: number;
+  readonly maxMs: number;
+  /** ms per call of each sample. */
+  readonly samples: readonly number[];
+  /** Fewest calls a sample averaged. */
+  readonly callsPerSample: number;
+  /** Shortest sample window in ms. */
+  readonly windowMs: number;
   readonly gbPerSec: number;
-  readonly ratioToCopy: number;
+  readonly ratios: Readonly<Record<string, number>>;
   readonly error?: string;
 }
 
-/** A benchmark run: every row, the copy baseline rows (backend `copy`) included, and when and where it ran. */
+/** A row that was asked for but not measured at all (an engine that is missing here, PyTorch without torch), and why. */
+export interface SkippedRow {
+  readonly backend: string;
+  readonly reason: string;
+}
+
+/** A benchmark run: every row, baselines and PyTorch included, what was skipped, and when and where it ran. */
 export interface BenchmarkReport {
   readonly rows: readonly BenchmarkRow[];
-  /** Backends that could not be loaded at all, with why (the bench CLI fills this). */
-  readonly unavailable?: readonly { readonly backend: string; readonly reason: string }[];
+  /** Backends, packages and PyTorch that could not run here, with why. */
+  readonly skipped: readonly SkippedRow[];
+  /** Reasons to distrust the numbers (a short timing window, a loaded machine); empty when none. */
+  readonly warnings: readonly string[];
   /** ISO time the run started. */
   readonly startedAt: string;
-  readonly environment: { readonly node: string; readonly platform: string; readonly arch: string; readonly cpus: number; readonly cpuModel: string };
+  readonly environment: BenchEnvironment;
+  /** Threads of the two-thread copy and of PyTorch. */
+  readonly threads: number;
+  /** PyTorch's version, interpreter, threads and OpenMP wait policy (see `PytorchSession`) when it was measured. */
+  readonly pytorch?: { readonly version: string; readonly python: string; readonly threads: number; readonly ompWaitPolicy: string };
+  readonly timing: { readonly minTimeMs: number; readonly repeats: number; readonly slowCallMs: number };
 }

@@ -1,27 +1,60 @@
 import os from 'node:os';
-import type { Backend, Layout, Operation } from '@bnkit/core';
+import { CONVENTIONS, DEFAULT_CONVENTION, type Backend, type Layout, type Operation } from '@bnkit/core';
 import { gigabytesPerSecond, minimumBytes } from './bytes.js';
-import { measureCopy, type CopyMeasurement } from './copy-baseline.js';
-import { caseData, operationCall, type OperationCall } from './inputs.js';
-import { COPY_BASELINE, type BenchmarkReport, type BenchmarkRow } from './report.js';
-import { timeCall, type TimingOptions } from './timing.js';
+import type { BenchCase } from './cases.js';
+import { COPY_BASELINE, COPY_BASELINES, measureCopy, type CopyBaselineName } from './copy-baseline.js';
+import { benchEnvironment } from './environment.js';
+import { caseData, hasAllocator, operationCall, type Buffers, type CaseData, type OperationCall } from './inputs.js';
+import { DEFAULT_PYTHONS, PYTORCH, startPytorch, type PytorchSession } from './pytorch.js';
+import type { BenchmarkReport, BenchmarkRow, RowKind, SkippedRow } from './report.js';
+import { SharedCopy } from './shared-copy.js';
+import { DEFAULT_TIMING, timeCall, type Timing, type TimingOptions } from './timing.js';
+import { trustWarnings } from './trust.js';
+
+/** Threads of the two-thread copy baseline and of PyTorch unless told otherwise. */
+export const DEFAULT_BENCH_THREADS = 2;
 
 /** What to measure. */
 export interface BenchmarkOptions {
-  /** Backends to time, each already usable (`init` is called here once, before timing). */
-  backends: readonly Backend[];
-  cases: readonly { shape: readonly number[]; layout: Layout }[];
-  operations: readonly Operation[];
+  /** Backends to time, each ready to use (opened through the registry, which owns `init` and `dispose`). */
+  readonly backends: readonly Backend[];
+  readonly cases: readonly BenchCase[];
+  readonly operations: readonly Operation[];
   /** Minimum duration of one timing sample in ms (default 100). */
-  minTimeMs?: number;
-  /** Samples per measurement; the median is reported (default 7; 3 for calls slower than 250 ms). */
-  repeats?: number;
-  /** Called after each row (copy baseline rows included) with the rows done, the total and a label. */
-  onProgress?: (done: number, total: number, label: string) => void;
+  readonly minTimeMs?: number;
+  /** Samples per row: min, median and max are reported (default 7; 3 for calls slower than 250 ms). */
+  readonly repeats?: number;
+  /** Whether a backend with `allocate()` is also timed with plain Float32Arrays (default true). */
+  readonly plainArrays?: boolean;
+  /** The copy baselines to time (default both). */
+  readonly baselines?: readonly CopyBaselineName[];
+  /**
+   * Whether to time PyTorch in the same run (default false). `true` tries `DEFAULT_PYTHONS`; a
+   * list names the interpreters to try. Without torch the run goes on and PyTorch is skipped
+   * with the reason.
+   */
+  readonly pytorch?: boolean | readonly string[];
+  /** Threads of the two-thread copy baseline and of PyTorch (default 2). */
+  readonly threads?: number;
+  /** What the caller could not open (engines missing here), passed on to the report. */
+  readonly skipped?: readonly SkippedRow[];
+  /** Called after each row with the rows done, the total and a label. */
+  readonly onProgress?: (done: number, total: number, label: string) => void;
 }
 
-function errorRow(backend: string, shape: readonly number[], layout: Layout, operation: Operation, error: string): BenchmarkRow {
-  return { backend, shape, layout, operation, medianMs: Number.NaN, gbPerSec: Number.NaN, ratioToCopy: Number.NaN, error };
+/** One thing timed per case and operation. */
+interface Subject {
+  readonly label: string;
+  readonly kind: RowKind;
+  readonly backend: string;
+  readonly buffers?: Buffers;
+  /** Times it, or throws the reason it cannot be timed. */
+  readonly time: (data: CaseData, operation: Operation, bytes: number) => Promise<Timing>;
+}
+
+function message(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.split('\n')[0] ?? text;
 }
 
 function unsupported(backend: Backend, layout: Layout, operation: Operation): string | undefined {
@@ -32,67 +65,127 @@ function unsupported(backend: Backend, layout: Layout, operation: Operation): st
   return undefined;
 }
 
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+function backendSubjects(backend: Backend, plainArrays: boolean, timing: TimingOptions): Subject[] {
+  const variants: Buffers[] = hasAllocator(backend) ? (plainArrays ? ['allocate', 'plain'] : ['allocate']) : ['plain'];
+  return variants.map((buffers) => ({
+    label: variants.length > 1 ? `${backend.name} ${buffers === 'allocate' ? 'allocate()' : 'Float32Array'}` : backend.name,
+    kind: 'backend',
+    backend: backend.name,
+    buffers,
+    time: async (data, operation) => {
+      const reason = unsupported(backend, data.layout, operation);
+      if (reason !== undefined) throw new Error(reason);
+      let prepared: OperationCall | undefined;
+      try {
+        prepared = operationCall(backend, data, operation, buffers);
+        return await timeCall(prepared.call, timing);
+      } finally {
+        prepared?.release();
+      }
+    },
+  }));
+}
+
+function copySubject(name: CopyBaselineName, measure: (bytes: number) => Promise<Timing>): Subject {
+  return { label: name, kind: 'baseline', backend: name, time: (_, __, bytes) => measure(bytes) };
+}
+
+function pytorchSubject(session: PytorchSession, timing: TimingOptions): Subject {
+  // The bench's inputs carry no convention, so every backend runs the default one; so does PyTorch.
+  const convention = CONVENTIONS[DEFAULT_CONVENTION];
+  return {
+    label: PYTORCH,
+    kind: 'pytorch',
+    backend: PYTORCH,
+    time: (data, operation) => session.measure({ shape: data.shape, layout: data.layout, operation, eps: convention.defaultEps, momentum: convention.defaultMomentum }, timing),
+  };
+}
+
+function row(subject: Subject, data: CaseData, operation: Operation, bytes: number, timing: Timing | string): BenchmarkRow {
+  const head = { label: subject.label, kind: subject.kind, backend: subject.backend, ...(subject.buffers ? { buffers: subject.buffers } : {}), shape: data.shape, layout: data.layout, operation };
+  if (typeof timing === 'string') {
+    return { ...head, minMs: Number.NaN, medianMs: Number.NaN, maxMs: Number.NaN, samples: [], callsPerSample: 0, windowMs: Number.NaN, gbPerSec: Number.NaN, ratios: {}, error: timing };
+  }
+  return { ...head, ...timing, gbPerSec: gigabytesPerSecond(bytes, timing.medianMs), ratios: {} };
+}
+
+/** Adds to each row its ratios against the measured references of its group (same case and operation). */
+function withRatios(group: readonly BenchmarkRow[]): BenchmarkRow[] {
+  const references = group.filter((r) => r.error === undefined && (r.kind === 'baseline' || r.kind === 'pytorch'));
+  return group.map((r) => {
+    if (r.error !== undefined) return r;
+    const ratios = Object.fromEntries(references.map((reference) => [reference.backend, reference.medianMs / r.medianMs]));
+    return { ...r, ratios };
+  });
 }
 
 /**
- * Times every backend on every case and operation, next to a memory-copy baseline of the same
- * byte count measured in the same run. A backend that lacks a capability, fails to initialise
- * or throws gives a row with `error` instead of stopping the run. The copy baseline appears as
- * rows of backend `copy` (ratio 1).
+ * Times every backend on every case and operation next to the copy baselines and, when asked
+ * and importable, PyTorch, all of the same byte count in the same run, one measurement at a time
+ * (nothing timed competes with another). A backend with `allocate()` gets a row with its own
+ * buffers and one with plain Float32Arrays. A backend that lacks a capability or throws gives a
+ * row with `error` instead of stopping the run. Calls `init`/`dispose` on nothing: the caller
+ * (the registry) owns the backends' lifecycle.
  */
 export async function runBenchmark(options: BenchmarkOptions): Promise<BenchmarkReport> {
-  const timing: TimingOptions = { minTimeMs: options.minTimeMs ?? 100, repeats: options.repeats ?? 7, slowCallMs: 250 };
+  const timing: TimingOptions = { ...DEFAULT_TIMING, ...(options.minTimeMs !== undefined ? { minTimeMs: options.minTimeMs } : {}), ...(options.repeats !== undefined ? { repeats: options.repeats } : {}) };
+  const threads = options.threads ?? DEFAULT_BENCH_THREADS;
+  const environment = benchEnvironment();
   const startedAt = new Date().toISOString();
-  const initErrors = new Map<Backend, string>();
-  for (const backend of options.backends) {
-    try {
-      await backend.init();
-    } catch (error) {
-      initErrors.set(backend, `init failed: ${message(error)}`);
-    }
-  }
-  const rows: BenchmarkRow[] = [];
-  const total = options.cases.length * options.operations.length * (options.backends.length + 1);
-  const copies = new Map<number, CopyMeasurement>();
-  const progress = (label: string): void => options.onProgress?.(rows.length, total, label);
-  for (const { shape, layout } of options.cases) {
-    const data = caseData(shape, layout);
-    for (const operation of options.operations) {
-      const bytes = minimumBytes(shape, operation);
-      let copy = copies.get(bytes);
-      if (!copy) {
-        copy = await measureCopy(bytes, timing);
-        copies.set(bytes, copy);
-      }
-      rows.push({ backend: COPY_BASELINE, shape, layout, operation, medianMs: copy.medianMs, gbPerSec: copy.gbPerSec, ratioToCopy: 1 });
-      progress(`${COPY_BASELINE} ${operation}`);
-      for (const backend of options.backends) {
-        const reason = initErrors.get(backend) ?? unsupported(backend, layout, operation);
-        if (reason !== undefined) {
-          rows.push(errorRow(backend.name, shape, layout, operation, reason));
-        } else {
-          let prepared: OperationCall | undefined;
-          try {
-            prepared = operationCall(backend, data, operation);
-            const medianMs = await timeCall(prepared.call, timing);
-            const gbPerSec = gigabytesPerSecond(bytes, medianMs);
-            rows.push({ backend: backend.name, shape, layout, operation, medianMs, gbPerSec, ratioToCopy: gbPerSec / copy.gbPerSec });
-          } catch (error) {
-            rows.push(errorRow(backend.name, shape, layout, operation, message(error)));
-          } finally {
-            prepared?.release();
-          }
-        }
-        progress(`${backend.name} ${operation}`);
-      }
-    }
-  }
-  const cpus = os.cpus();
-  return {
-    rows,
-    startedAt,
-    environment: { node: process.version, platform: process.platform, arch: process.arch, cpus: cpus.length, cpuModel: cpus[0]?.model ?? 'unknown' },
+  const skipped: SkippedRow[] = [...(options.skipped ?? [])];
+  const baselines = options.baselines ?? COPY_BASELINES;
+  // The two-thread copy's workers start when it is first timed and end with the run.
+  let sharedCopy: SharedCopy | undefined;
+  const copyTimers: Record<CopyBaselineName, (bytes: number) => Promise<Timing>> = {
+    [COPY_BASELINE.oneThread]: (bytes) => measureCopy(bytes, timing),
+    [COPY_BASELINE.twoThreads]: (bytes) => (sharedCopy ??= new SharedCopy(threads)).measure(bytes, timing),
   };
+  let pytorch: PytorchSession | undefined;
+  try {
+    if (options.pytorch) {
+      const started = await startPytorch(threads, options.pytorch === true ? DEFAULT_PYTHONS : options.pytorch);
+      if (started.status === 'ready') pytorch = started.session;
+      else skipped.push({ backend: PYTORCH, reason: started.reason });
+    }
+    const subjects = [
+      ...baselines.map((name) => copySubject(name, copyTimers[name])),
+      ...(pytorch ? [pytorchSubject(pytorch, timing)] : []),
+      ...options.backends.flatMap((backend) => backendSubjects(backend, options.plainArrays ?? true, timing)),
+    ];
+    const rows: BenchmarkRow[] = [];
+    const total = options.cases.length * options.operations.length * subjects.length;
+    let done = 0;
+    for (const { shape, layout } of options.cases) {
+      const data = caseData(shape, layout);
+      for (const operation of options.operations) {
+        const bytes = minimumBytes(shape, operation);
+        const group: BenchmarkRow[] = [];
+        for (const subject of subjects) {
+          let timed: Timing | string;
+          try {
+            timed = await subject.time(data, operation, bytes);
+          } catch (error) {
+            timed = message(error);
+          }
+          group.push(row(subject, data, operation, bytes, timed));
+          options.onProgress?.(++done, total, `${subject.label} [${shape.join(',')}] ${layout} ${operation}`);
+        }
+        rows.push(...withRatios(group));
+      }
+    }
+    const warnings = trustWarnings(rows, timing, environment, os.loadavg()[0] ?? 0, pytorch?.ompWaitPolicy);
+    return {
+      rows,
+      skipped,
+      warnings,
+      startedAt,
+      environment,
+      threads,
+      ...(pytorch ? { pytorch: { version: pytorch.version, python: pytorch.python, threads: pytorch.threads, ompWaitPolicy: pytorch.ompWaitPolicy } } : {}),
+      timing: { minTimeMs: timing.minTimeMs, repeats: timing.repeats, slowCallMs: timing.slowCallMs },
+    };
+  } finally {
+    await pytorch?.close();
+    await sharedCopy?.close();
+  }
 }

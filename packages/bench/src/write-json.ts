@@ -1,6 +1,11 @@
 import { writeFileAtomic } from '@bnkit/core/node';
 
-/** Writes `value` as indented JSON to `file` atomically (temporary file, then rename); non-finite numbers become null. */
+/** `value` as indented JSON text ending in a newline; NaN (the numbers of an error row) becomes null, as JSON.stringify writes it. */
+export function jsonText(value: unknown): string {
+  return `${JSON.stringify(value, null, 2)}\n`;
+}
+
+/** Writes `value` as `jsonText` to `file` atomically (temporary file, then rename). */
 export async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
-  await writeFileAtomic(file, `${JSON.stringify(value, (_, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`);
+  await writeFileAtomic(file, jsonText(value));
 }

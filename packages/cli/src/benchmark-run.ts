@@ -1,10 +1,9 @@
-import type { Layout, Operation } from '@bnkit/core';
-import type { OpenedBackend } from './backend-selection.js';
+import type { Backend, Layout, Operation } from '@bnkit/core';
 import type { BenchmarkReport, BenchmarkRow } from '@bnkit/bench';
 import { importPackage, requireExport } from './load-package.js';
 import type { Progress } from './progress.js';
 
-/** How long to measure: at least `minTimeMs` per measurement, `repeats` measurements (the median is kept). */
+/** How long to measure: at least `minTimeMs` per sample, `repeats` samples (min, median and max are kept). */
 export interface Timing {
   readonly minTimeMs?: number;
   readonly repeats?: number;
@@ -22,24 +21,44 @@ export async function loadBench(): Promise<BenchModule> {
   return { runBenchmark: requireExport<BenchModule['runBenchmark']>(module, '@bnkit/bench', 'runBenchmark') };
 }
 
-/** The name `@bnkit/bench` gives the rows of the memory-copy baseline. */
-export const COPY_BASELINE = 'copy';
+/** What `measure` needs of an opened backend: the backend when it is ready. */
+export type MeasurableSlot = { readonly status: 'ready'; readonly backend: Backend } | { readonly status: 'unavailable' };
 
-/** A measured run: rows of the backends, the copy baseline rows apart, and the whole report (absent when nothing ran). */
+/**
+ * A measured run: the backends' rows, the reference rows apart (the copy baselines and, when
+ * measured, PyTorch), and the whole report (absent when nothing ran).
+ */
 export interface Measurement {
   readonly rows: readonly BenchmarkRow[];
   readonly baseline: readonly BenchmarkRow[];
   readonly report?: BenchmarkReport;
 }
 
+/** Splits a report into the backends' rows and the reference rows. */
+export function splitReport(report: BenchmarkReport): Measurement {
+  return { report, rows: report.rows.filter((row) => row.kind === 'backend'), baseline: report.rows.filter((row) => row.kind !== 'backend') };
+}
+
+/** An `onProgress` for `runBenchmark` that drives `progress`, started when the first row reports the total. */
+export function progressReporter(progress: Progress): (done: number, total: number, label: string) => void {
+  let started = false;
+  return (done, total, label) => {
+    if (!started) progress.start(total, 'benchmark');
+    started = true;
+    progress.update(done, `bench ${label}`);
+  };
+}
+
 /**
  * Measures every ready backend on one shape and layout for the given operations, through
- * `@bnkit/bench` (which also times the copy baseline). Unavailable backends are skipped here;
- * tables list them from their slots.
+ * `@bnkit/bench`, next to its copy baselines; one row per backend, in its fastest buffers
+ * (`allocate()` where offered), and no PyTorch: what a choice between backends needs.
+ * Ready backends are used as they are (the registry owns their init and dispose); unavailable
+ * ones are skipped here (tables list them from their slots).
  */
 export async function measure(
   bench: BenchModule,
-  slots: readonly OpenedBackend[],
+  slots: readonly MeasurableSlot[],
   shape: readonly number[],
   layout: Layout,
   operations: readonly Operation[],
@@ -48,19 +67,7 @@ export async function measure(
 ): Promise<Measurement> {
   const backends = slots.flatMap((slot) => (slot.status === 'ready' ? [slot.backend] : []));
   if (backends.length === 0) return { rows: [], baseline: [] };
-  progress.start((backends.length + 1) * operations.length, 'benchmark');
-  const report = await bench.runBenchmark({
-    backends,
-    cases: [{ shape, layout }],
-    operations,
-    ...(timing.minTimeMs !== undefined ? { minTimeMs: timing.minTimeMs } : {}),
-    ...(timing.repeats !== undefined ? { repeats: timing.repeats } : {}),
-    onProgress: (done, _total, label) => progress.update(done, `bench ${label}`),
-  });
+  const report = await bench.runBenchmark({ backends, cases: [{ shape, layout }], operations, plainArrays: false, ...timing, onProgress: progressReporter(progress) });
   progress.stop();
-  return {
-    report,
-    rows: report.rows.filter((row) => row.backend !== COPY_BASELINE),
-    baseline: report.rows.filter((row) => row.backend === COPY_BASELINE),
-  };
+  return splitReport(report);
 }

@@ -17,7 +17,8 @@ function conformance(name: string, backend: Backend, list: CaseResult[]): Backen
 }
 
 function row(backend: string, operation: Operation, medianMs: number): BenchmarkRow {
-  return { backend, shape: [2, 3, 4, 4], layout: 'NCHW', operation, medianMs, gbPerSec: 1, ratioToCopy: 0.5 };
+  const timing = { minMs: medianMs, medianMs, maxMs: medianMs, samples: [medianMs], callsPerSample: 1, windowMs: 100 };
+  return { label: backend, kind: 'backend', backend, shape: [2, 3, 4, 4], layout: 'NCHW', operation, ...timing, gbPerSec: 1, ratios: {} };
 }
 
 const float32Only: Backend = { ...referenceBackend, name: 'tfjs-cpu', capabilities: { ...referenceBackend.capabilities, dtypes: ['float32'], operations: ['inference', 'trainForward'] } };

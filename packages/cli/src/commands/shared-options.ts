@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
+import { DEFAULT_TIMING } from '@bnkit/bench';
 import { BnError, LAYOUTS, describeValue, type Layout } from '@bnkit/core';
 import { checkOutputPath, isSameFile } from '@bnkit/core/node';
 import type { Timing } from '../benchmark-run.js';
@@ -7,11 +8,8 @@ import { STANDARD_OUTPUT } from '../json-output.js';
 import { checkShapeLayout, parseInteger, parseLayout, parsePositiveNumber, parseShape } from '../parse-args.js';
 import { UsageError } from '../usage-error.js';
 
-/**
- * The timing the CLI asks `@bnkit/bench` for when none is given: at least 100 ms per sample,
- * 7 samples (the median is reported). Stated here so that `--help` shows the real values.
- */
-export const DEFAULT_TIMING = { minTimeMs: 100, repeats: 7 } as const;
+// The timing `@bnkit/bench` uses when none is given, so that `--help` shows the real values.
+export { DEFAULT_TIMING };
 
 /** Raw shape, layout and timing options as commander hands them over. */
 export interface RawShapeOptions {
