@@ -1,3 +1,3 @@
 export * from './browser.js';
-export { listVectorFiles, loadVectorFile, loadVectors, VECTORS_DIR } from './load-vectors.js';
+export { caseFilePath, listVectorFiles, loadVectorFile, loadVectors, VECTORS_DIR } from './load-vectors.js';
 export { renderVectors, writeVectors } from './write-vectors.js';

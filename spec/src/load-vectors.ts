@@ -1,10 +1,15 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BnValueError, checkGoldenCase, describeValue, type GoldenCase } from '@bnkit/core';
+import { BnValueError, describeValue, readGoldenCase, type GoldenCase } from '@bnkit/core';
 
 /** The directory of the committed vectors (`spec/vectors`), from the sources or the build alike. */
 export const VECTORS_DIR = fileURLToPath(new URL('../vectors', import.meta.url));
+
+/** The file of a case below a vectors directory, with `/` separators: `nchw/eps-1e-5/offset-1e4.json`. */
+export function caseFilePath(id: string): string {
+  return `${id}.json`;
+}
 
 /** Every `.json` file below `dir`, as paths relative to it with `/` separators, sorted. */
 export function listVectorFiles(dir: string): string[] {
@@ -21,17 +26,18 @@ export function listVectorFiles(dir: string): string[] {
 }
 
 /**
- * Reads a golden case from one file and checks it (`checkGoldenCase` of core).
- * @throws BnValueError naming the file (and the field) when it is not JSON or not a valid case.
+ * Reads a golden case from one file and validates it (`readGoldenCase` of core: the JSON Schema,
+ * then the cross-field rules).
+ * @throws BnValueError naming the file (and the field) when it is unreadable, not JSON or not a valid case.
  */
 export function loadVectorFile(file: string): GoldenCase {
-  let parsed: unknown;
+  let text: string;
   try {
-    parsed = JSON.parse(readFileSync(file, 'utf8'));
+    text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new BnValueError(file, 'a JSON golden case', error instanceof Error ? error.message : describeValue(error));
+    throw new BnValueError(file, 'a readable golden-case file', error instanceof Error ? error.message : describeValue(error));
   }
-  return checkGoldenCase(parsed, file);
+  return readGoldenCase(text, file);
 }
 
 /**

@@ -1,13 +1,18 @@
 import fc from 'fast-check';
-import { BnBackendError, generateCase, LAYOUTS, OPERATIONS, type Backend, type BackendExpectations, type CaseRecipe, type ConventionName, type Layout, type Operation, type ValueRecipe } from '@bnkit/core';
+import { BnBackendError, LAYOUTS, OPERATIONS, type Backend, type BackendExpectations, type ConventionName, type Layout, type Operation } from '@bnkit/core';
+import { missingCapability } from './capabilities.js';
 import { describeResult } from './conformance.js';
 import { effectiveTolerances } from './expectations.js';
-import { missingCapability } from './capabilities.js';
-import { runCaseOperation } from './run-case.js';
+import { generateCase } from './generate/generate.js';
+import type { CaseRecipe, ValueRecipe } from './generate/recipe.js';
+import { outcomePasses, runCaseOperation, type ArrayAllocator } from './run-case.js';
+
+/** Random cases per operation of a property check, unless the caller asks for another number. */
+export const DEFAULT_PROPERTY_RUNS = 30;
 
 /** Options of `checkProperties`. */
 export interface PropertyOptions {
-  /** Random cases per operation; default 30. */
+  /** Random cases per operation; default `DEFAULT_PROPERTY_RUNS`. */
   numRuns?: number;
   /** The fast-check seed; default a random one (reported, so a failure can be replayed). */
   seed?: number;
@@ -17,6 +22,8 @@ export interface PropertyOptions {
   operations?: readonly Operation[];
   /** The backend's declared expectations; tolerance overrides that match a random case's id (`*` matches all) widen its tolerance. */
   expectations?: BackendExpectations;
+  /** Allocates the float32 inputs (see `ArrayAllocator`); default plain Float32Arrays. */
+  allocator?: ArrayAllocator;
 }
 
 /** The drawn parameters of one random case: everything `generateCase` needs, small enough to shrink. */
@@ -139,7 +146,7 @@ export function propertyCaseArbitrary(backend: Backend): fc.Arbitrary<PropertyCa
  * reported with the seed and path that replay it. The backend must already be initialised.
  */
 export async function checkProperties(backend: Backend, options: PropertyOptions = {}): Promise<PropertyReport> {
-  const numRuns = options.numRuns ?? 30;
+  const numRuns = options.numRuns ?? DEFAULT_PROPERTY_RUNS;
   const seed = options.seed ?? (Math.random() * 0x7fffffff) | 0;
   const results: PropertyResult[] = [];
   for (const operation of options.operations ?? OPERATIONS) {
@@ -153,9 +160,8 @@ export async function checkProperties(backend: Backend, options: PropertyOptions
       const missing = missingCapability(backend, golden, operation);
       // The arbitrary draws only declared capabilities; anything else is a bug here, not a pass.
       if (missing !== undefined) throw new Error(`drew a case the backend does not support: ${missing}`);
-      const outcome = await runCaseOperation(backend, golden, operation, effectiveTolerances(golden, operation, options.expectations));
-      const passed = outcome.error === undefined && outcome.maxErrorRatio <= 1;
-      if (!passed) {
+      const outcome = await runCaseOperation(backend, golden, operation, effectiveTolerances(golden, operation, options.expectations), options.allocator);
+      if (!outcomePasses(outcome)) {
         const status = 'failed' as const;
         throw new Error(describeResult({ id: golden.id, group: golden.group, operation, status, ...outcome, ...(outcome.error !== undefined && { reason: outcome.error }) }));
       }

@@ -1,7 +1,9 @@
 import { mkdirSync, readdirSync, renameSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { caseFilePath, GOLDEN_CATALOG, GOLDEN_SEED, generateCases, serializeCase } from '@bnkit/core';
-import { listVectorFiles } from './load-vectors.js';
+import { GOLDEN_CATALOG } from './generate/catalog.js';
+import { GOLDEN_SEED, generateCases } from './generate/generate.js';
+import { serializeCase } from './generate/serialize.js';
+import { caseFilePath, listVectorFiles } from './load-vectors.js';
 
 /** The committed vectors as file contents: path below the vectors directory (`/` separators) -> bytes. */
 export function renderVectors(seed: number = GOLDEN_SEED): Map<string, string> {

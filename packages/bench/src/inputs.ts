@@ -4,7 +4,6 @@ import {
   DEFAULT_CONVENTION,
   biasedVariance,
   channelMoments,
-  createPrng,
   describeShape,
   inverseStds,
   type Backend,
@@ -14,6 +13,7 @@ import {
   type Operation,
   type TrainForwardInput,
 } from '@bnkit/core';
+import { createPrng } from '@bnkit/spec';
 
 /**
  * A backend that can place tensors where it works on them fastest (the cpu backend's shared

@@ -1,4 +1,5 @@
-import { CONVENTION_NAMES, channelAxis, createPrng, type GradcheckProblem, type GradcheckTolerance, type Layout, type Precision } from '@bnkit/core';
+import { CONVENTION_NAMES, channelAxis, type GradcheckProblem, type GradcheckTolerance, type Layout, type Precision } from '@bnkit/core';
+import { createPrng } from '@bnkit/spec';
 
 /** Layouts gradcheck cycles through: every rank, channels first and last. */
 export const GRADCHECK_LAYOUTS: readonly Layout[] = ['NC', 'NCL', 'NCHW', 'NLC', 'NHWC', 'NCDHW', 'NDHWC'];

@@ -20,22 +20,11 @@ export interface ReferenceInferenceOutput extends InferenceOutput {
   y: Float64Array;
 }
 
-/** y = scale * x + shift per channel, in float64. */
-function normalise(x: FloatArray, info: ShapeInfo, scale: ArrayLike<number>, shift: ArrayLike<number>): Float64Array {
-  const y = new Float64Array(info.size);
-  for (let ch = 0; ch < info.c; ch++) {
-    const a = scale[ch] as number;
-    const b = shift[ch] as number;
-    forEachInChannel(info, ch, (i) => {
-      y[i] = a * (x[i] as number) + b;
-    });
-  }
-  return y;
-}
-
 /**
- * Normalises with mean and variance: y = gamma * (x - mean) / sqrt(var + eps) + beta. The scale
- * gamma/sqrt(var + eps) and the shift beta - mean * scale are formed in float64 first.
+ * Normalises with mean and inverse std: y = gamma * ((x - mean) * invStd) + beta, in float64, in
+ * that order. Subtracting the mean first keeps beta whole: the folded form scale * x + (beta -
+ * mean * scale) cancels beta when mean * scale dwarfs it (a zero-variance channel with eps 1e-50
+ * gives scale 1e25, and beta 0.5 vanishes).
  */
 function applyStats(
   x: FloatArray,
@@ -45,17 +34,17 @@ function applyStats(
   gamma: FloatArray | undefined,
   beta: FloatArray | undefined,
 ): Float64Array {
-  const scale = new Float64Array(info.c);
-  const shift = new Float64Array(info.c);
+  const y = new Float64Array(info.size);
   for (let ch = 0; ch < info.c; ch++) {
     const g = gamma ? (gamma[ch] as number) : 1;
     const b = beta ? (beta[ch] as number) : 0;
     const mu = mean[ch] as number;
     const s = invStd[ch] as number;
-    scale[ch] = g * s;
-    shift[ch] = b - mu * g * s;
+    forEachInChannel(info, ch, (i) => {
+      y[i] = g * (((x[i] as number) - mu) * s) + b;
+    });
   }
-  return normalise(x, info, scale, shift);
+  return y;
 }
 
 function batchStats(x: FloatArray, info: ShapeInfo, eps: number): { batchMean: Float64Array; batchVar: Float64Array; invStd: Float64Array } {

@@ -109,21 +109,7 @@ export {
   type Tolerance,
 } from './golden/format.js';
 export type { BackendExpectations, ExpectedFailure, ToleranceOverride } from './golden/expectations.js';
-export { CASE_ID_PATTERN, GROUP_PATTERN, caseFilePath } from './golden/case-id.js';
-export { checkGoldenCase } from './golden/check-case.js';
-export { createPrng, hashSeed, type Prng } from './golden/prng.js';
-export type { CaseRecipe, ExplicitValues, ValueRecipe } from './golden/recipe.js';
-export { GOLDEN_CATALOG } from './golden/catalog.js';
-export { GOLDEN_SEED, generateCase, generateCases } from './golden/generate.js';
-export { serializeCase, shortestFloat32 } from './golden/serialize.js';
-export {
-  DEFAULT_RELATIVE_TOLERANCE,
-  FLOAT32_UNIT_ROUNDOFF,
-  caseTolerances,
-  roundTolerance,
-  type ToleranceBasis,
-  type ToleranceStep,
-} from './golden/tolerances.js';
+export { GOLDEN_CASE_SCHEMA, readGoldenCase, validateGoldenCase } from './golden/read-case.js';
 
 import { registerBackend } from './registry.js';
 import { referenceDescriptor } from './reference-backend.js';

@@ -1,7 +1,8 @@
 import { referenceBackward, referenceInference, referenceTrainForward, type FloatArray, type Layout } from '@bnkit/core';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { createCpuBackend, type CpuBackend } from '../src/index.js';
-import { expectClose, params, randomArray, rng } from './helpers.js';
+import { expectClose, randomFloat32, seededRandom } from '@bnkit/spec/test';
+import { params } from './helpers.js';
 
 // Output and input in one buffer. A partial overlap (y starting one element after x) used to be
 // read after being overwritten (errors of order 1); exact aliasing (y is x) must keep working.
@@ -27,9 +28,9 @@ describe('output arrays that overlap the input', () => {
     for (const { layout, shape } of CASES) {
       const size = shape.reduce((a, b) => a * b, 1);
       const c = layout === 'NC' ? (shape[1] as number) : (shape[1] as number);
-      const next = rng(size);
-      const xValues = randomArray(size, next, 2, 3);
-      const dyValues = randomArray(size, next);
+      const next = seededRandom(size);
+      const xValues = randomFloat32(next, size, -1, 5);
+      const dyValues = randomFloat32(next, size);
       const p = params(c, next);
       // Buffers of n + 1 elements, plain or from allocate().
       const buffers: Record<string, () => Float32Array> = {

@@ -67,9 +67,8 @@ function inSharedMemory(backend: CpuBackend): Backend {
 }
 
 // Threads forced on for every size: a threshold of 0 splits even the smallest golden case
-// between the calling thread and a worker. No hardening checks here: they send null requests and
-// aliased outputs, which this wrapper's copies into the shared memory would mask or trip over;
-// they run on the backend itself in conformance.test.ts.
+// between the calling thread and a worker. No hardening checks: the wrapper supplies its own `out`
+// arrays, which those checks replace on purpose; the plain cpu suite runs them.
 describeConformance('cpu (tensors from allocate(), two threads)', () => inSharedMemory(createCpuBackend({ threads: 2, parallelThreshold: 0 })), cpuExpectations, {
   properties: false,
   hardening: false,

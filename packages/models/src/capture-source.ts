@@ -1,4 +1,5 @@
-import { BnBackendError, BnValueError, createPrng, describeValue, type FloatArray } from '@bnkit/core';
+import { BnBackendError, BnValueError, describeValue, type FloatArray } from '@bnkit/core';
+import { createPrng } from '@bnkit/spec';
 import { listBatchNormNodes, onnxSchema, parseModelProto, type BnNodeStatistics, type ExternalDataResolver } from '@bnkit/onnx';
 import { float16ToFloat32 } from 'npyjs';
 import { checkCalibrationData, type CalibrationData, type CalibrationTensor, type DeclaredInput } from './calibration-data.js';
@@ -120,7 +121,7 @@ function declaredInputs(model: ReturnType<typeof parseModelProto>): DeclaredInpu
 }
 
 /**
- * Seeded normal inputs of the declared shapes (core's PRNG), float32 or float64; a symbolic or
+ * Seeded normal inputs of the declared shapes (the PRNG of `@bnkit/spec`), float32 or float64; a symbolic or
  * unknown dim takes `symbolicDim`.
  * @throws BnValueError for an input of another element type or of undeclared rank.
  */

@@ -2,7 +2,7 @@
  * Test models and data shared by the tests of this package and the CLI's (`@bnkit/models/test`):
  * a ResNet-like model built with `@bnkit/onnx`'s encoder, as PyTorch exports it with BN kept.
  */
-import { createPrng } from '@bnkit/core';
+import { createPrng } from '@bnkit/spec';
 import { encodeModel, type OnnxGraph, type OnnxNode, type OnnxTensor, type OnnxValueInfo } from '@bnkit/onnx';
 import { loadOrt } from './ort-session.js';
 

@@ -1,7 +1,8 @@
 import { BnShapeError, BnValueError, LAYOUTS, referenceInference } from '@bnkit/core';
 import { describe, expect, it } from 'vitest';
 import { buildBatchNormGraph, decodeModel, exportBatchNormModel, EXPORT_OPSETS } from '../src/index.js';
-import { randomFloat32, runModel, seededRandom, SHAPES, toleranceRatio } from './helpers.js';
+import { randomFloat32, seededRandom, SHAPES, toleranceRatio } from '@bnkit/spec/test';
+import { runModel } from './helpers.js';
 
 function statistics(seed: number) {
   const random = seededRandom(seed);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeModel, encodeModel, foldBatchNorm, OnnxFormatError, type OnnxGraph, type OnnxNode, type OnnxTensor } from '../src/index.js';
-import { randomFloat32, runModel, seededRandom, toleranceRatio } from './helpers.js';
+import { randomFloat32, seededRandom, toleranceRatio } from '@bnkit/spec/test';
+import { runModel } from './helpers.js';
 
 const random = seededRandom(11);
 const f32 = (name: string, dims: number[], lo = -1, hi = 1): OnnxTensor => ({ name, dataType: 'float32', dims, values: randomFloat32(random, dims.reduce((a, b) => a * b, 1), lo, hi) });

@@ -9,13 +9,13 @@ import {
   type GoldenStep,
   type Layout,
 } from '@bnkit/core';
-import { randomFloat32, seededRandom } from './helpers.js';
+import { randomFloat32, seededRandom } from '@bnkit/spec/test';
 
 /**
  * A golden case whose expectations come from core's float64 reference: `steps` batches, each
  * step's inference with the running statistics before it and its training forward updating them.
  */
-export function referenceCase(layout: Layout, shape: number[], convention: ConventionName, steps: number, seed: number, affine = true): GoldenCase {
+export function referenceCase(layout: Layout, shape: readonly number[], convention: ConventionName, steps: number, seed: number, affine = true): GoldenCase {
   const random = seededRandom(seed);
   const { c, size } = describeShape(shape, layout);
   const options = { convention, affine };
@@ -56,7 +56,7 @@ export function referenceCase(layout: Layout, shape: number[], convention: Conve
     description: 'built from the core reference for this test',
     operations: ['inference', 'trainForward'],
     layout,
-    shape,
+    shape: [...shape],
     options: { convention, eps: resolved.eps, momentum: resolved.momentum, affine, trackRunningStats: true, allowSingleValuePerChannel: false },
     params: affine ? params : { runningMean: params.runningMean, runningVar: params.runningVar },
     steps: goldenSteps,

@@ -13,7 +13,8 @@ import {
 } from '../src/index.js';
 import { readNodeTestDirectory, readNodeTestGoldenCases, writeGoldenCaseNodeTest, writeNodeTestDirectory } from '../src/node/index.js';
 import { referenceCase } from './golden-cases.js';
-import { runModel, SHAPES, toleranceRatio } from './helpers.js';
+import { SHAPES, toleranceRatio } from '@bnkit/spec/test';
+import { runModel } from './helpers.js';
 
 /** Runs every data set of a node test in onnxruntime-node; returns the worst tolerance ratio over all outputs. */
 async function runNodeTest(data: NodeTestData, abs: number, rel: number): Promise<number> {

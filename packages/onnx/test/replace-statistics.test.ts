@@ -2,7 +2,8 @@ import { BnShapeError, BnValueError, referenceInference } from '@bnkit/core';
 import { describe, expect, it } from 'vitest';
 import { exportBatchNormModel, listBatchNormNodes, OnnxFormatError, replaceBatchNormStatistics } from '../src/index.js';
 import { onnx } from '../src/proto.js';
-import { randomFloat32, runModel, seededRandom, toleranceRatio } from './helpers.js';
+import { randomFloat32, seededRandom, toleranceRatio } from '@bnkit/spec/test';
+import { runModel } from './helpers.js';
 
 const original = {
   gamma: [1.5, 0.75, 2],

@@ -2,7 +2,7 @@ import { BnBackendError, BnShapeError, BnValueError, referenceBackward, referenc
 import { afterAll, describe, expect, it } from 'vitest';
 import { createOnnxruntimeBackend, createOrtBackend, type OrtApi, type OrtSession } from '../src/index.js';
 import { loadOnnxruntime, sessionOptions } from '../src/ort-runtime.js';
-import { expectClose } from './helpers.js';
+import { expectClose } from '@bnkit/spec/test';
 
 const c = 3;
 const shape = [4, c];

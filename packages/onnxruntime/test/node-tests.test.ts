@@ -5,7 +5,7 @@ import { BnValueError, referenceInference, referenceTrainForward } from '@bnkit/
 import { encodeModel, encodeTensor, type OnnxGraph, type OnnxTensor } from '@bnkit/onnx';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runOnnxNodeTests } from '../src/index.js';
-import { randomArray, seededUniform } from './helpers.js';
+import { normalArray, seededRandom } from '@bnkit/spec/test';
 
 let root: string;
 
@@ -38,13 +38,13 @@ function batchNormGraph(eps: number, training: boolean): OnnxGraph {
 }
 
 function batchNormData(seed: number) {
-  const uniform = seededUniform(seed);
+  const uniform = seededRandom(seed);
   return {
-    x: randomArray(uniform, 120, 'float32'),
-    s: randomArray(uniform, 3, 'float32'),
-    bias: randomArray(uniform, 3, 'float32'),
-    mean: randomArray(uniform, 3, 'float32'),
-    var: Float32Array.from(randomArray(uniform, 3, 'float32'), (v) => 0.5 + Math.abs(v)),
+    x: normalArray(uniform, 120, 'float32'),
+    s: normalArray(uniform, 3, 'float32'),
+    bias: normalArray(uniform, 3, 'float32'),
+    mean: normalArray(uniform, 3, 'float32'),
+    var: Float32Array.from(normalArray(uniform, 3, 'float32'), (v) => 0.5 + Math.abs(v)),
   };
 }
 

@@ -10,7 +10,7 @@ import {
 } from '@bnkit/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createOnnxruntimeBackend } from '../src/index.js';
-import { SHAPES, channelsOf, expectClose, randomArray, seededUniform } from './helpers.js';
+import { SHAPES, channelsOf, expectClose, normalArray, seededRandom } from '@bnkit/spec/test';
 
 const backend = createOnnxruntimeBackend();
 afterAll(() => backend.dispose());
@@ -26,19 +26,19 @@ const TOLERANCE = {
 } as const;
 
 function problem(layout: Layout, type: 'float32' | 'float64', seed: number) {
-  const uniform = seededUniform(seed);
+  const uniform = seededRandom(seed);
   const shape = SHAPES[layout];
   const c = channelsOf(shape, layout);
   const size = shape.reduce((a, b) => a * b, 1);
-  const x = randomArray(uniform, size, type, 0.5, 2);
+  const x = normalArray(uniform, size, type, 0.5, 2);
   return {
     shape,
     x,
-    dy: randomArray(uniform, size, type),
-    gamma: randomArray(uniform, c, type, 1, 0.3),
-    beta: randomArray(uniform, c, type),
-    runningMean: randomArray(uniform, c, type, 0.5, 1),
-    runningVar: Float64Array.from(randomArray(uniform, c, 'float64'), (v) => 1 + Math.abs(v)),
+    dy: normalArray(uniform, size, type),
+    gamma: normalArray(uniform, c, type, 1, 0.3),
+    beta: normalArray(uniform, c, type),
+    runningMean: normalArray(uniform, c, type, 0.5, 1),
+    runningVar: Float64Array.from(normalArray(uniform, c, 'float64'), (v) => 1 + Math.abs(v)),
   };
 }
 
@@ -92,9 +92,9 @@ describe.each(['float32', 'float64'] as const)('onnxruntime against the referenc
 
 describe('onnxruntime statistics of a large offset', () => {
   it('keeps the variance of float32 x = 1e4 + 0.1 * noise (statistics in float64, two-pass)', async () => {
-    const uniform = seededUniform(5);
+    const uniform = seededRandom(5);
     const shape = [8, 2, 16, 16];
-    const x: FloatArray = randomArray(uniform, 8 * 2 * 16 * 16, 'float32', 1e4, 0.1);
+    const x: FloatArray = normalArray(uniform, 8 * 2 * 16 * 16, 'float32', 1e4, 0.1);
     const input = { x, shape, layout: 'NCHW' as const, gamma: Float32Array.from([1, 2]), beta: Float32Array.from([0, 1]), runningMean: new Float32Array(2), runningVar: new Float32Array(2).fill(1) };
     const train = await backend.trainForward(input);
     const ref = referenceTrainForward(input);

@@ -1,7 +1,7 @@
 import { BnShapeError, BnValueError, referenceInference, referenceTrainForward } from '@bnkit/core';
 import { describe, expect, it } from 'vitest';
 import { SessionCache, createOnnxruntimeBackend, type Releasable } from '../src/index.js';
-import { expectClose } from './helpers.js';
+import { expectClose } from '@bnkit/spec/test';
 
 class FakeSession implements Releasable {
   released = 0;

@@ -11,7 +11,8 @@ import {
   type BnOptions,
 } from '@bnkit/core';
 import { createTfjsBackend, type TfjsKind } from '../src/index.js';
-import { randomProblem, worstRatio } from './helpers.js';
+import { toleranceRatio } from '@bnkit/spec/test';
+import { randomProblem } from './helpers.js';
 
 // float32 arithmetic on values of order 1: a few ulps of the largest term, relative to the result.
 const Y = { abs: 2e-5, rel: 2e-5 };
@@ -21,7 +22,7 @@ const GRAD = { abs: 5e-5, rel: 5e-5 };
 function expectClose(actual: ArrayLike<number> | undefined, expected: ArrayLike<number> | undefined, tol: { abs: number; rel: number }): void {
   expect(actual).toBeDefined();
   expect(expected).toBeDefined();
-  expect(worstRatio(actual as ArrayLike<number>, expected as ArrayLike<number>, tol.abs, tol.rel)).toBeLessThanOrEqual(1);
+  expect(toleranceRatio(actual as ArrayLike<number>, expected as ArrayLike<number>, tol.abs, tol.rel)).toBeLessThanOrEqual(1);
 }
 
 const OPTION_CASES: { label: string; options: BnOptions }[] = [

@@ -4,7 +4,8 @@ import { LAYOUTS, referenceTrainForward } from '@bnkit/core';
 import { createTfjsBackend } from '../src/index.js';
 import { loadTfjsBackend, runOnTfjsBackend, type TfjsKind } from '../src/engine.js';
 import { installedWasmDirectory } from '../src/wasm-paths.node.js';
-import { randomProblem, worstRatio } from './helpers.js';
+import { toleranceRatio } from '@bnkit/spec/test';
+import { randomProblem } from './helpers.js';
 
 describe('the tfjs engine shared by both backends', () => {
   it('finds the wasm binaries in the installed package', () => {
@@ -21,7 +22,7 @@ describe('the tfjs engine shared by both backends', () => {
     const problems = LAYOUTS.map((layout, i) => randomProblem(layout, 40 + i));
     const calls = problems.flatMap((p) => [cpu, wasm].map(async (backend) => ({ p, out: await backend.trainForward(p) })));
     for (const { p, out } of await Promise.all(calls)) {
-      expect(worstRatio(out.y, referenceTrainForward(p).y, 2e-5, 2e-5)).toBeLessThanOrEqual(1);
+      expect(toleranceRatio(out.y, referenceTrainForward(p).y, 2e-5, 2e-5)).toBeLessThanOrEqual(1);
     }
   });
 
@@ -46,6 +47,6 @@ describe('the tfjs engine shared by both backends', () => {
     const failing = cpu.inference({ ...p, out: { y: new Float32Array(1) } });
     const next = cpu.trainForward(p);
     await expect(failing).rejects.toThrow(/out.y/);
-    expect(worstRatio((await next).y, referenceTrainForward(p).y, 2e-5, 2e-5)).toBeLessThanOrEqual(1);
+    expect(toleranceRatio((await next).y, referenceTrainForward(p).y, 2e-5, 2e-5)).toBeLessThanOrEqual(1);
   });
 });

@@ -2,12 +2,12 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BnShapeError, BnValueError, describeShape, referenceInference, type Layout } from '@bnkit/core';
 import { batchNormInferenceTensors, createTfjsBackend, readKerasBatchNorm, writeKerasBatchNorm } from '../src/index.js';
-import { randomArray, seededRandom, worstRatio } from './helpers.js';
+import { randomFloat32, seededRandom, toleranceRatio } from '@bnkit/spec/test';
 
 const Y = { abs: 2e-5, rel: 2e-5 };
 
 function closeTo(actual: ArrayLike<number>, expected: ArrayLike<number>, tol = Y): void {
-  expect(worstRatio(actual, expected, tol.abs, tol.rel)).toBeLessThanOrEqual(1);
+  expect(toleranceRatio(actual, expected, tol.abs, tol.rel)).toBeLessThanOrEqual(1);
 }
 
 function batchNormModel(inputShape: number[], config: Parameters<typeof tf.layers.batchNormalization>[0]): tf.Sequential {
@@ -20,7 +20,7 @@ function randomWeights(model: tf.Sequential, seed: number): Float32Array[] {
   const layer = model.getLayer('bn');
   const values = layer.weights.map((w) => {
     const c = w.shape[0] as number;
-    return w.name.includes('variance') ? randomArray(random, c, 1, 0.5) : randomArray(random, c, 0.5, 1);
+    return w.name.includes('variance') ? randomFloat32(random, c, 0.5, 1.5) : randomFloat32(random, c, -0.5, 1.5);
   });
   tf.tidy(() => layer.setWeights(values.map((v) => tf.tensor1d(v))));
   return values;
@@ -49,7 +49,7 @@ describe('Keras interop', () => {
     expect(stats.beta).toEqual(beta);
     expect(stats.runningMean).toEqual(mean);
     expect(stats.runningVar).toEqual(variance);
-    const x = randomArray(seededRandom(4), describeShape(shape, layout).size, 0.5, 2);
+    const x = randomFloat32(seededRandom(4), describeShape(shape, layout).size, -1.5, 2.5);
     closeTo(predict(model, x, shape), referenceInference({ ...stats, x, shape, layout }).y);
   });
 
@@ -60,10 +60,10 @@ describe('Keras interop', () => {
     const stats = readKerasBatchNorm(model, 'bn');
     expect(stats.axis).toBe(1);
     expect(stats.layout).toBe('NCHW');
-    const x = randomArray(seededRandom(12), 2 * 3 * 4 * 5, 0.5, 2);
+    const x = randomFloat32(seededRandom(12), 2 * 3 * 4 * 5, -1.5, 2.5);
     const expected = referenceInference({ ...stats, x, shape, layout: 'NCHW' }).y;
     // tfjs 4.22 reshapes the parameters to [1, C, 1, 1] and its batchNorm kernel cycles them along the last axis.
-    expect(worstRatio(predict(model, x, shape), expected, Y.abs, Y.rel)).toBeGreaterThan(1000);
+    expect(toleranceRatio(predict(model, x, shape), expected, Y.abs, Y.rel)).toBeGreaterThan(1000);
     const y = tf.tidy(() => {
       const t = (a: Float32Array) => tf.tensor1d(a);
       return batchNormInferenceTensors({
@@ -98,7 +98,7 @@ describe('Keras interop', () => {
     randomWeights(model, 6);
     const before = readKerasBatchNorm(model, 'bn');
     const backend = createTfjsBackend('cpu');
-    const x = randomArray(seededRandom(7), 4 * 3 * 2 * 5, 3, 2);
+    const x = randomFloat32(seededRandom(7), 4 * 3 * 2 * 5, 1, 5);
     const trained = await backend.trainForward({ ...before, x, shape, layout: 'NHWC' });
     const tensors = tf.memory().numTensors;
     writeKerasBatchNorm(model, { gamma: before.gamma, beta: before.beta, runningMean: trained.runningMean!, runningVar: trained.runningVar! }, 'bn');
@@ -107,7 +107,7 @@ describe('Keras interop', () => {
     expect(after.runningMean).toEqual(Float32Array.from(trained.runningMean!));
     expect(after.runningVar).toEqual(Float32Array.from(trained.runningVar!));
     expect(after.runningMean).not.toEqual(before.runningMean);
-    const probe = randomArray(seededRandom(8), x.length, 3, 2);
+    const probe = randomFloat32(seededRandom(8), x.length, 1, 5);
     closeTo(predict(model, probe, shape), referenceInference({ ...after, x: probe, shape, layout: 'NHWC' }).y);
     await backend.dispose();
   });
@@ -119,7 +119,7 @@ describe('Keras interop', () => {
     const before = readKerasBatchNorm(model, 'bn');
     // A learning rate of 0 leaves gamma and beta alone, so only the layer's own moving-statistics update acts.
     model.compile({ optimizer: tf.train.sgd(0), loss: 'meanSquaredError' });
-    const x = randomArray(seededRandom(10), 8 * 3 * 4, 2, 1.5);
+    const x = randomFloat32(seededRandom(10), 8 * 3 * 4, 0.5, 3.5);
     const xs = tf.tensor(x, shape);
     const ys = tf.zeros(shape);
     await model.fit(xs, ys, { batchSize: 8, epochs: 1, shuffle: false, verbose: 0 });

@@ -8,7 +8,8 @@ import {
   batchNormTrainTensors,
   createTfjsBackend,
 } from '../src/index.js';
-import { randomProblem, worstRatio } from './helpers.js';
+import { toleranceRatio } from '@bnkit/spec/test';
+import { randomProblem } from './helpers.js';
 
 const Y = { abs: 2e-5, rel: 2e-5 };
 const GRAD = { abs: 5e-5, rel: 5e-5 };
@@ -16,7 +17,7 @@ const GRAD = { abs: 5e-5, rel: 5e-5 };
 function closeTo(actual: tf.Tensor | undefined, expected: ArrayLike<number> | undefined, tol: { abs: number; rel: number }): void {
   expect(actual).toBeDefined();
   expect(expected).toBeDefined();
-  expect(worstRatio((actual as tf.Tensor).dataSync(), expected as ArrayLike<number>, tol.abs, tol.rel)).toBeLessThanOrEqual(1);
+  expect(toleranceRatio((actual as tf.Tensor).dataSync(), expected as ArrayLike<number>, tol.abs, tol.rel)).toBeLessThanOrEqual(1);
 }
 
 function tensorsOf(p: ReturnType<typeof randomProblem>) {

@@ -5,6 +5,7 @@ import {
   LAYOUTS,
   OPERATIONS,
   forEachInChannel,
+  inverseStds,
   newBatchWeight,
   prepareBackward,
   prepareInference,
@@ -34,13 +35,14 @@ function runningUpdate(options: ResolvedOptions, rm: FloatArray, rv: FloatArray,
   return { runningMean, runningVar, numBatchesTracked: after };
 }
 
+/** y = gamma * ((x - mean) * invStd) + beta, each operation rounded to float32; the mean is subtracted first, so beta survives. */
 function normaliseF32(x: FloatArray, info: ShapeInfo, mean: Float32Array, invStd: Float32Array, gamma: FloatArray | undefined, beta: FloatArray | undefined): Float32Array {
   const y = new Float32Array(info.size);
   for (let c = 0; c < info.c; c++) {
-    const scale = f((gamma ? (gamma[c] as number) : 1) * (invStd[c] as number));
-    const shift = f((beta ? (beta[c] as number) : 0) - f((mean[c] as number) * scale));
+    const g = gamma ? (gamma[c] as number) : 1;
+    const b = beta ? (beta[c] as number) : 0;
     forEachInChannel(info, c, (i) => {
-      y[i] = f(f((x[i] as number) * scale) + shift);
+      y[i] = f(f(g * f(f((x[i] as number) - (mean[c] as number)) * (invStd[c] as number))) + b);
     });
   }
   return y;
@@ -74,7 +76,22 @@ function backwardF32(request: BackwardInput) {
   return options.affine ? { dx, dgamma, dbeta } : { dx };
 }
 
-function float32Backend(name: string, statistics: (x: FloatArray, info: ShapeInfo, eps: number) => { mean: Float32Array; variance: Float32Array; invStd: Float32Array }): Backend {
+/** y = scale * x + (beta - mean * scale) with scale = gamma * invStd, in float32: the folded form, which cancels beta when mean * scale dwarfs it. */
+function normaliseFoldedF32(x: FloatArray, info: ShapeInfo, mean: Float32Array, invStd: Float32Array, gamma: FloatArray | undefined, beta: FloatArray | undefined): Float32Array {
+  const y = new Float32Array(info.size);
+  for (let c = 0; c < info.c; c++) {
+    const scale = f((gamma ? (gamma[c] as number) : 1) * (invStd[c] as number));
+    const shift = f((beta ? (beta[c] as number) : 0) - f((mean[c] as number) * scale));
+    forEachInChannel(info, c, (i) => {
+      y[i] = f(f((x[i] as number) * scale) + shift);
+    });
+  }
+  return y;
+}
+
+type Statistics = (x: FloatArray, info: ShapeInfo, eps: number) => { mean: Float32Array; variance: Float32Array; invStd: Float32Array };
+
+function float32Backend(name: string, statistics: Statistics, normalise = normaliseF32): Backend {
   return {
     specificationVersion: BACKEND_SPECIFICATION_VERSION,
     name,
@@ -87,16 +104,16 @@ function float32Backend(name: string, statistics: (x: FloatArray, info: ShapeInf
       const beta = options.affine ? input.beta : undefined;
       if (!options.trackRunningStats) {
         const stats = statistics(input.x, info, options.eps);
-        return { y: normaliseF32(input.x, info, stats.mean, stats.invStd, gamma, beta) };
+        return { y: normalise(input.x, info, stats.mean, stats.invStd, gamma, beta) };
       }
       const mean = Float32Array.from(input.runningMean as FloatArray);
-      const invStd = Float32Array.from(input.runningVar as FloatArray, (v) => f(1 / f(Math.sqrt(f(v + options.eps)))));
-      return { y: normaliseF32(input.x, info, mean, invStd, gamma, beta) };
+      const invStd = Float32Array.from(inverseStds(input.runningVar as FloatArray, options.eps));
+      return { y: normalise(input.x, info, mean, invStd, gamma, beta) };
     },
     async trainForward(request) {
       const { info, options, input } = prepareTrainForward(request);
       const stats = statistics(input.x, info, options.eps);
-      const y = normaliseF32(input.x, info, stats.mean, stats.invStd, options.affine ? input.gamma : undefined, options.affine ? input.beta : undefined);
+      const y = normalise(input.x, info, stats.mean, stats.invStd, options.affine ? input.gamma : undefined, options.affine ? input.beta : undefined);
       const out = { y, batchMean: stats.mean, batchVar: stats.variance, invStd: stats.invStd };
       if (!options.trackRunningStats) return out;
       return { ...out, ...runningUpdate(options, input.runningMean as FloatArray, input.runningVar as FloatArray, input.numBatchesTracked, stats.mean, stats.variance, info.perChannel) };
@@ -107,14 +124,31 @@ function float32Backend(name: string, statistics: (x: FloatArray, info: ShapeInf
   };
 }
 
+/** Batch statistics accumulated in float64 and rounded to float32 once. */
+const float64Statistics: Statistics = (x, info, eps) => {
+  const out = referenceTrainForward({ x, shape: info.shape, layout: info.layout, options: { trackRunningStats: false, affine: false, eps } });
+  return { mean: Float32Array.from(out.batchMean), variance: Float32Array.from(out.batchVar), invStd: Float32Array.from(out.invStd) };
+};
+
 /**
- * A float32 engine fed with statistics accumulated in float64 and rounded to float32 once (as a
- * careful backend does); everything else in float32. It should pass every vector.
+ * A float32 engine fed with statistics (inverse std included) computed in float64 and rounded to
+ * float32 once, as a careful backend does, that subtracts the mean before scaling; everything
+ * else in float32. It should pass every vector within float32's range.
  */
 export function float32WithFloat64Stats(): Backend {
-  return float32Backend('float32-f64-stats', (x, info, eps) => {
-    const out = referenceTrainForward({ x, shape: info.shape, layout: info.layout, options: { trackRunningStats: false, affine: false, eps } });
-    return { mean: Float32Array.from(out.batchMean), variance: Float32Array.from(out.batchVar), invStd: Float32Array.from(out.invStd) };
+  return float32Backend('float32-f64-stats', float64Statistics);
+}
+
+/** The same engine with the folded y = scale * x + (beta - mean * scale): a zero-variance channel at eps 1e-50 loses beta. */
+export function float32Folded(): Backend {
+  return float32Backend('float32-folded', float64Statistics, normaliseFoldedF32);
+}
+
+/** The same engine with the inverse std formed in float32 from var + eps: eps 1e-50 rounds to 0 there. */
+export function float32InverseStd(): Backend {
+  return float32Backend('float32-inverse-std', (x, info, eps) => {
+    const stats = float64Statistics(x, info, eps);
+    return { ...stats, invStd: Float32Array.from(stats.variance, (v) => f(1 / f(Math.sqrt(f(v + f(eps)))))) };
   });
 }
 

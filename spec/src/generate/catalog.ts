@@ -1,4 +1,4 @@
-import type { Layout } from '../layout.js';
+import type { Layout } from '@bnkit/core';
 import type { CaseRecipe } from './recipe.js';
 
 /*
@@ -182,6 +182,59 @@ const hand: CaseRecipe[] = [
   },
 ].map((recipe) => ({ ...recipe, group: 'hand' })) as CaseRecipe[];
 
+/*
+ * Where float32 ends (spec/README.md derives the bounds): BN is well defined in float32 while every
+ * squared deviation (x - mean)^2 is a finite float32, |x - mean| < 2^64 (about 1.8e19), and the
+ * variance is a normal float32, at least 2^-126 (about 1.2e-38). The two float32-range cases sit
+ * just inside those bounds; the 1e30 case lies beyond the upper one (its variance, 1e60, has no
+ * float32), where y is still well defined and a backend with float64 statistics gets it right;
+ * the eps-1e-50 case holds an eps that rounds to 0 in float32 on a zero-variance channel.
+ */
+const float32Range: CaseRecipe[] = [
+  {
+    id: 'nc/eps-1e-50/zero-variance',
+    description:
+      'One repeated value with eps 1e-50 (0 in float32): invStd = 1e25 and y = beta = 0.5 exactly, in training and in inference (x equals the running mean, whose variance is 0).',
+    layout: 'NC',
+    shape: [4, 1],
+    options: { convention: 'pytorch', eps: 1e-50 },
+    explicit: {
+      params: { gamma: [1.5], beta: [0.5], runningMean: [2], runningVar: [0], numBatchesTracked: 0 },
+      steps: [
+        { x: [2, 2, 2, 2], dy: [1, -2, 0.25, 0.5] },
+        { x: [2, 2, 2, 2], dy: [-1, 0.5, 2, 1] },
+      ],
+    },
+  },
+  {
+    id: 'nchw/scale-1e30/untracked',
+    description:
+      'x = 1e30 * noise, finite float32 values whose variance (1e60) no float32 holds: y is well defined, and a backend that squares or sums in float32 overflows (y = beta everywhere, or NaN).',
+    layout: 'NCHW',
+    shape: [2, 3, 4, 5],
+    options: { convention: 'pytorch', trackRunningStats: false },
+    values: { scale: 1e30 },
+  },
+  {
+    id: 'nchw/scale-3.2e18/largest-float32',
+    description: 'x = 3.2e18 * noise: the largest |x - mean| is 1.63e19, 0.88 of 2^64, where (x - mean)^2 and the variance are still finite float32 values.',
+    layout: 'NCHW',
+    shape: [2, 3, 4, 5],
+    options: { convention: 'pytorch' },
+    values: { scale: 3.2e18 },
+    steps: 2,
+  },
+  {
+    id: 'nhwc/scale-2.5e-19/smallest-float32',
+    description: 'x = 2.5e-19 * noise with eps 0: the smallest variance is about twice 2^-126, the smallest normal float32; a variance computed where it underflows changes invStd.',
+    layout: 'NHWC',
+    shape: [2, 4, 5, 3],
+    options: { convention: 'pytorch', eps: 0 },
+    values: { scale: 2.5e-19 },
+    steps: 2,
+  },
+].map((recipe) => ({ ...recipe, group: 'float32-range' })) as CaseRecipe[];
+
 /** Every committed golden case, in the order the vectors directory lists them in reports. */
 export const GOLDEN_CATALOG: readonly CaseRecipe[] = [
   ...layouts,
@@ -194,4 +247,5 @@ export const GOLDEN_CATALOG: readonly CaseRecipe[] = [
   ...sizes,
   ...runningStats,
   ...hand,
+  ...float32Range,
 ];

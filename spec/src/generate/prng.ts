@@ -25,6 +25,17 @@ export function hashSeed(seed: number, text: string): number {
 }
 
 /**
+ * A standard normal number (mean 0, variance 1) from a uniform generator on [0, 1), by the
+ * Box-Muller transform; it draws two uniform numbers.
+ */
+export function standardNormal(next: () => number): number {
+  // 1 - next() lies in (0, 1], so the logarithm is finite.
+  const u = 1 - next();
+  const v = next();
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+}
+
+/**
  * The Mulberry32 generator seeded with the low 32 bits of `seed`. Its period (2^32) is far more
  * than any case draws.
  */
@@ -40,11 +51,6 @@ export function createPrng(seed: number): Prng {
   return {
     next,
     uniform: (low, high) => low + (high - low) * next(),
-    normal: () => {
-      // 1 - next() lies in (0, 1], so the logarithm is finite.
-      const u = 1 - next();
-      const v = next();
-      return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
-    },
+    normal: () => standardNormal(next),
   };
 }

@@ -1,5 +1,4 @@
-import { BnValueError } from '../errors.js';
-import type { GoldenCase } from './format.js';
+import { BnValueError, type GoldenCase } from '@bnkit/core';
 
 /**
  * The shortest decimal that rounds to the same float32 as `value` (`0.1` rather than

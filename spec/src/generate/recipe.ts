@@ -1,7 +1,4 @@
-import type { Operation } from '../backend.js';
-import type { Layout } from '../layout.js';
-import type { BnOptions } from '../options.js';
-import type { GoldenParams } from './format.js';
+import type { BnOptions, GoldenParams, Layout, Operation } from '@bnkit/core';
 
 /**
  * How the values of a generated case are drawn. Channel c gets a centre mu_c in [-2, 2) and a

@@ -1,12 +1,23 @@
-import { OPERATIONS } from '../backend.js';
-import { referenceBackward } from '../backward.js';
-import { BnValueError, describeValue } from '../errors.js';
-import { referenceInference, referenceTrainForward } from '../forward.js';
-import { describeShape, forEachInChannel, type ShapeInfo } from '../layout.js';
-import { explicitOptions, resolveOptions } from '../options.js';
-import { newBatchWeight } from '../running-stats.js';
-import type { GoldenCase, GoldenExpected, GoldenOptions, GoldenParams, GoldenStep } from './format.js';
-import { GOLDEN_SPEC_VERSION } from './format.js';
+import {
+  BnValueError,
+  GOLDEN_SPEC_VERSION,
+  OPERATIONS,
+  describeShape,
+  describeValue,
+  explicitOptions,
+  forEachInChannel,
+  newBatchWeight,
+  referenceBackward,
+  referenceInference,
+  referenceTrainForward,
+  resolveOptions,
+  type GoldenCase,
+  type GoldenExpected,
+  type GoldenOptions,
+  type GoldenParams,
+  type GoldenStep,
+  type ShapeInfo,
+} from '@bnkit/core';
 import { createPrng, hashSeed, type Prng } from './prng.js';
 import type { CaseRecipe, ValueRecipe } from './recipe.js';
 import { shortestFloat32 } from './serialize.js';

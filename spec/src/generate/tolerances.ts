@@ -1,5 +1,4 @@
-import { forEachInChannel, type ShapeInfo } from '../layout.js';
-import type { CaseTolerances } from './format.js';
+import { forEachInChannel, type CaseTolerances, type ShapeInfo } from '@bnkit/core';
 
 /** The unit roundoff of float32, 2^-24: the relative error of rounding one value to float32. */
 export const FLOAT32_UNIT_ROUNDOFF = 2 ** -24;
@@ -41,6 +40,8 @@ export function roundTolerance(value: number): number {
 interface ChannelView {
   maxAbsX: number;
   maxDeviation: number;
+  /** Largest |x - running mean|, when running statistics are tracked. */
+  maxRunningDeviation: number;
   maxAbsDy: number;
   maxAbsXhat: number;
   meanDy: number;
@@ -51,7 +52,8 @@ interface ChannelView {
 function channelView(info: ShapeInfo, step: ToleranceStep, ch: number): ChannelView {
   const mean = step.batchMean[ch] as number;
   const invStd = step.invStd[ch] as number;
-  const view = { maxAbsX: 0, maxDeviation: 0, maxAbsDy: 0, maxAbsXhat: 0, meanDy: 0, meanDyXhat: 0, sumAbsDyXhat: 0 };
+  const runningMean = step.runningMean?.[ch];
+  const view = { maxAbsX: 0, maxDeviation: 0, maxRunningDeviation: 0, maxAbsDy: 0, maxAbsXhat: 0, meanDy: 0, meanDyXhat: 0, sumAbsDyXhat: 0 };
   let sumDy = 0;
   let sumDyXhat = 0;
   forEachInChannel(info, ch, (i) => {
@@ -59,6 +61,7 @@ function channelView(info: ShapeInfo, step: ToleranceStep, ch: number): ChannelV
     const xhat = (x - mean) * invStd;
     view.maxAbsX = Math.max(view.maxAbsX, Math.abs(x));
     view.maxDeviation = Math.max(view.maxDeviation, Math.abs(x - mean));
+    if (runningMean !== undefined) view.maxRunningDeviation = Math.max(view.maxRunningDeviation, Math.abs(x - runningMean));
     view.maxAbsXhat = Math.max(view.maxAbsXhat, Math.abs(xhat));
     if (!step.dy) return;
     const dy = step.dy[i] as number;
@@ -70,6 +73,28 @@ function channelView(info: ShapeInfo, step: ToleranceStep, ch: number): ChannelV
   view.meanDy = Math.abs(sumDy) / info.perChannel;
   view.meanDyXhat = Math.abs(sumDyXhat) / info.perChannel;
   return view;
+}
+
+/**
+ * The K of a channel (see `caseTolerances`): `bound`, the magnitude normalisation subtracts,
+ * unless 4u * bound >= 1, where the bound would let xhat be off by its own size and so check
+ * nothing; there it is the error a float32 backend that subtracts the centre first actually
+ * makes: invStd |fl32(centre) - centre| / u (the centre rounded to float32) + max|x - centre| invStd.
+ */
+function effectiveK(bound: number, centre: number, invStd: number, maxDeviation: number): number {
+  if (4 * FLOAT32_UNIT_ROUNDOFF * bound < 1) return bound;
+  return (invStd * Math.abs(Math.fround(centre) - centre)) / FLOAT32_UNIT_ROUNDOFF + maxDeviation * invStd;
+}
+
+/**
+ * The magnitude the abs part of the statistics tolerance scales with, for data whose largest
+ * |x - mean| is `deviation`: the deviation itself, except beyond 2^20 or below 2^-20, where the
+ * statistics (in units of x, x^2 and 1/x) differ by many orders of magnitude and the smallest of
+ * deviation, deviation^2 and 1/deviation is taken, so that no statistic's check is empty.
+ */
+function statisticsScale(deviation: number): number {
+  if (deviation === 0 || (deviation >= 2 ** -20 && deviation <= 2 ** 20)) return deviation;
+  return Math.min(deviation, deviation * deviation, 1 / deviation);
 }
 
 /**
@@ -91,6 +116,13 @@ function channelView(info: ShapeInfo, step: ToleranceStep, ch: number): ChannelV
  *   tiny variances.
  * - dparams: 1e-5 sum|dy| (1 + |xhat|) + 2u K |sum dy|.
  * Each is the largest over channels and steps, rounded up to two significant digits.
+ *
+ * Two refinements apply only far outside ordinary magnitudes, where the rule above checks nothing
+ * (no case of the first catalog reaches them, so their tolerances are unchanged): a channel with
+ * 4u K >= 1 takes the K of `effectiveK` (a zero-variance channel with eps 1e-50 has invStd 1e25;
+ * there y must be beta to 1e-5); and data whose largest |x - mean| lies beyond 2^20 or below
+ * 2^-20 take the statistics' abs from `statisticsScale` alone, without the running-mean
+ * cancellation term (float64 statistics rounded to float32 once do not cancel).
  */
 export function caseTolerances(basis: ToleranceBasis): CaseTolerances {
   const u = FLOAT32_UNIT_ROUNDOFF;
@@ -105,14 +137,17 @@ export function caseTolerances(basis: ToleranceBasis): CaseTolerances {
       const view = channelView(basis.info, step, ch);
       const gamma = basis.gamma ? Math.abs(basis.gamma[ch] as number) : 1;
       const beta = basis.beta ? Math.abs(basis.beta[ch] as number) : 0;
-      const mean = Math.abs(step.batchMean[ch] as number);
+      const signedMean = step.batchMean[ch] as number;
+      const mean = Math.abs(signedMean);
       const invStd = step.invStd[ch] as number;
-      const trainK = Math.max(view.maxAbsX, mean) * invStd;
+      const trainK = effectiveK(Math.max(view.maxAbsX, mean) * invStd, signedMean, invStd, view.maxDeviation);
       let k = trainK;
       deviation = Math.max(deviation, view.maxDeviation);
       if (step.runningMean && step.runningVar) {
-        const runningMean = Math.abs(step.runningMean[ch] as number);
-        k = Math.max(k, Math.max(view.maxAbsX, runningMean) / Math.sqrt((step.runningVar[ch] as number) + basis.eps));
+        const signedRunningMean = step.runningMean[ch] as number;
+        const runningMean = Math.abs(signedRunningMean);
+        const runningStd = Math.sqrt((step.runningVar[ch] as number) + basis.eps);
+        k = Math.max(k, effectiveK(Math.max(view.maxAbsX, runningMean) / runningStd, signedRunningMean, 1 / runningStd, view.maxRunningDeviation));
         if (step.runningMeanAfter && step.newBatchWeight !== undefined) {
           const w = step.newBatchWeight;
           cancellation = Math.max(cancellation, (1 - w) * runningMean + w * mean - Math.abs(step.runningMeanAfter[ch] as number));
@@ -125,6 +160,9 @@ export function caseTolerances(basis: ToleranceBasis): CaseTolerances {
       dparams = Math.max(dparams, 1e-5 * view.sumAbsDyXhat + 2 * u * trainK * view.meanDy * basis.info.perChannel);
     }
   }
-  const tolerance = (abs: number) => ({ abs: roundTolerance(Math.max(abs, 1e-30)), rel });
-  return { y: tolerance(y), stats: tolerance(Math.max(4 * u * cancellation, 1e-9 * deviation)), dx: tolerance(dx), dparams: tolerance(dparams) };
+  // The floor only keeps an abs of exactly 0 out of the files; every real one is far above it.
+  const tolerance = (abs: number) => ({ abs: roundTolerance(Math.max(abs, 1e-300)), rel });
+  const scale = statisticsScale(deviation);
+  const stats = scale === deviation ? Math.max(4 * u * cancellation, 1e-9 * deviation) : 1e-9 * scale;
+  return { y: tolerance(y), stats: tolerance(stats), dx: tolerance(dx), dparams: tolerance(dparams) };
 }
