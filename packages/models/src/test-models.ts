@@ -2,6 +2,7 @@
  * Test models and data shared by the tests of this package and the CLI's (`@bnkit/models/test`):
  * a ResNet-like model built with `@bnkit/onnx`'s encoder, as PyTorch exports it with BN kept.
  */
+import { CONVENTIONS, DEFAULT_ONNX_OPSET, convertMomentum } from '@bnkit/core';
 import { createPrng } from '@bnkit/spec';
 import { encodeModel, type OnnxGraph, type OnnxNode, type OnnxTensor, type OnnxValueInfo } from '@bnkit/onnx';
 import { loadOrt } from './ort-session.js';
@@ -31,7 +32,8 @@ export interface TestModelOptions {
   batchStatistics?: boolean;
 }
 
-export const EPS = 1e-5;
+/** The eps of every BN node of the test models: PyTorch's default, as its exporter writes it. */
+export const EPS = CONVENTIONS.pytorch.defaultEps;
 export const INPUT_SHAPE = [4, 3, 8, 8] as const;
 
 /** The ResNet-like model's BN nodes in topological order, named as a PyTorch export names them. */
@@ -107,7 +109,7 @@ function batchNorm(bn: TestBatchNorm, options: TestModelOptions, seed: number): 
         opType: 'BatchNormalization',
         inputs: [bn.x, `${p}.weight`, `${p}.bias`, `${p}.running_mean`, `${p}.running_var`],
         outputs: [bn.y],
-        attributes: { epsilon: { float: EPS }, momentum: { float: 0.9 } },
+        attributes: { epsilon: { float: EPS }, momentum: { float: convertMomentum(CONVENTIONS.pytorch.defaultMomentum, 'pytorch', 'onnx') as number } },
       },
     ],
   };
@@ -169,7 +171,7 @@ export function buildResnetModel(options: TestModelOptions = {}): Uint8Array {
     outputs,
     initializers: [...Object.values(w), ...bns.flatMap((b) => b.initializers)],
   };
-  return encodeModel(graph, { opset: 15, producerName: 'pytorch' });
+  return encodeModel(graph, { opset: DEFAULT_ONNX_OPSET, producerName: 'pytorch' });
 }
 
 /** `count` batches of input data far from the stale statistics (mean 2, spread 3), the last one smaller. */
