@@ -1,6 +1,7 @@
 import type { Layout, Operation } from '@bnkit/core';
 import type { Buffers } from './inputs.js';
 import type { BenchEnvironment } from './environment.js';
+import type { Timing } from './timing.js';
 
 /** What a row measures: a copy baseline, a bnkit backend, or PyTorch as a point of comparison. */
 export type RowKind = 'baseline' | 'backend' | 'pytorch';
@@ -13,7 +14,7 @@ export type RowKind = 'baseline' | 'backend' | 'pytorch';
  * time over this row's: above 1 is faster than the reference. A row that could not be measured
  * (the backend lacks the capability, or it threw) has `error` and NaN numbers.
  */
-export interface BenchmarkRow {
+export interface BenchmarkRow extends Timing {
   /** What tables print: the backend's name, with `allocate()` or `Float32Array` when it was timed both ways. */
   readonly label: string;
   readonly kind: RowKind;
@@ -24,15 +25,6 @@ export interface BenchmarkRow {
   readonly shape: readonly number[];
   readonly layout: Layout;
   readonly operation: Operation;
-  readonly minMs: number;
-  readonly medianMs: number;
-  readonly maxMs: number;
-  /** ms per call of each sample. */
-  readonly samples: readonly number[];
-  /** Fewest calls a sample averaged. */
-  readonly callsPerSample: number;
-  /** Shortest sample window in ms. */
-  readonly windowMs: number;
   readonly gbPerSec: number;
   readonly ratios: Readonly<Record<string, number>>;
   readonly error?: string;
