@@ -4,21 +4,32 @@ import { f64at, setF32 } from './common';
 // dx = a * dy + b * (x - hi) + k' with hi = f32(mean) and k' = f32(kConst - b * (mean - hi)), the
 // part of the mean float32 cannot hold moved, in float64, into the constant as in affine1: the
 // error stays a few float32 roundings of the largest term.
-@inline function grad1(x: f32, g: f32, h: f32, a: f32, b: f32, k: f32): f32 {
-  return a * g + b * (x - h) + k;
+// b is taken as (b * 2^t) * 2^-t (see constants), so x - h is scaled by the power of two s = 2^-t.
+@inline function grad1(x: f32, g: f32, h: f32, a: f32, b: f32, s: f32, k: f32): f32 {
+  return a * g + b * ((x - h) * s) + k;
 }
 
-// The float32 constants of one channel: hi, a, b and k' (see grad1).
+// The float32 constants of one channel: hi, a, b, s and k' (see grad1).
 let constH: f32 = 0;
 let constA: f32 = 0;
 let constB: f32 = 0;
+let constS: f32 = 1;
 let constK: f32 = 0;
+
+// Below 2^-100, b (gamma * invStd^2 * dgamma / m, about 1e-62 for x near 1e30) would underflow
+// float32 while b * (x - h) does not: it is split into b * 2^t, near 2^-60, and 2^-t, which scales
+// x - h exactly (a power of two) for every x - h whose product matters.
+const SPLIT_EXPONENT: i32 = -100;
+const SPLIT_TARGET: i32 = -60;
 
 function constants(mu: f64, a: f64, b: f64, k: f64): void {
   const h = <f32>mu;
   constH = h;
   constA = <f32>a;
-  constB = <f32>b;
+  const exponent = <i32>((reinterpret<u64>(b) >> 52) & 0x7ff) - 1023;
+  const t = exponent < SPLIT_EXPONENT ? min(SPLIT_TARGET - exponent, 1022) : 0;
+  constB = <f32>(b * reinterpret<f64>(<u64>(1023 + t) << 52));
+  constS = <f32>reinterpret<f64>(<u64>(1023 - t) << 52);
   constK = <f32>(k - b * (mu - <f64>h));
 }
 
@@ -27,10 +38,12 @@ function gradInputRun(x: usize, dy: usize, dx: usize, n: i32): void {
   const h = constH;
   const a = constA;
   const b = constB;
+  const s = constS;
   const c = constK;
   const vh = f32x4.splat(h);
   const va = f32x4.splat(a);
   const vb = f32x4.splat(b);
+  const vs = f32x4.splat(s);
   const vc = f32x4.splat(c);
   let k = 0;
   for (; k + 8 <= n; k += 8) {
@@ -39,18 +52,18 @@ function gradInputRun(x: usize, dy: usize, dx: usize, n: i32): void {
     const w = v128.load(x + p, 16);
     const g = v128.load(dy + p);
     const e = v128.load(dy + p, 16);
-    v128.store(dx + p, f32x4.add(f32x4.add(f32x4.mul(va, g), f32x4.mul(vb, f32x4.sub(v, vh))), vc));
-    v128.store(dx + p, f32x4.add(f32x4.add(f32x4.mul(va, e), f32x4.mul(vb, f32x4.sub(w, vh))), vc), 16);
+    v128.store(dx + p, f32x4.add(f32x4.add(f32x4.mul(va, g), f32x4.mul(vb, f32x4.mul(f32x4.sub(v, vh), vs))), vc));
+    v128.store(dx + p, f32x4.add(f32x4.add(f32x4.mul(va, e), f32x4.mul(vb, f32x4.mul(f32x4.sub(w, vh), vs))), vc), 16);
   }
   for (; k < n; k++) {
     const p = <usize>k << 2;
-    store<f32>(dx + p, grad1(load<f32>(x + p), load<f32>(dy + p), h, a, b, c));
+    store<f32>(dx + p, grad1(load<f32>(x + p), load<f32>(dy + p), h, a, b, s, c));
   }
 }
 
 // dx over `rows` whole rows of c channels, row by row, four channels per step with their
-// constants loaded from ph, pa, pb, pc (f32[c], cache-resident).
-function gradInputRows(x: usize, dy: usize, dx: usize, rows: i32, c: i32, ph: usize, pa: usize, pb: usize, pc: usize): void {
+// constants loaded from ph, pa, pb, ps, pc (f32[c], cache-resident).
+function gradInputRows(x: usize, dy: usize, dx: usize, rows: i32, c: i32, ph: usize, pa: usize, pb: usize, ps: usize, pc: usize): void {
   const stride = <usize>c << 2;
   const c4 = c & ~3;
   let base: usize = 0;
@@ -59,26 +72,26 @@ function gradInputRows(x: usize, dy: usize, dx: usize, rows: i32, c: i32, ph: us
     for (; ch < c4; ch += 4) {
       const o = <usize>ch << 2;
       const p = base + o;
-      const d = f32x4.sub(v128.load(x + p), v128.load(ph + o));
+      const d = f32x4.mul(f32x4.sub(v128.load(x + p), v128.load(ph + o)), v128.load(ps + o));
       v128.store(dx + p, f32x4.add(f32x4.add(f32x4.mul(v128.load(pa + o), v128.load(dy + p)), f32x4.mul(v128.load(pb + o), d)), v128.load(pc + o)));
     }
     for (; ch < c; ch++) {
       const o = <usize>ch << 2;
       const p = base + o;
-      store<f32>(dx + p, grad1(load<f32>(x + p), load<f32>(dy + p), load<f32>(ph + o), load<f32>(pa + o), load<f32>(pb + o), load<f32>(pc + o)));
+      store<f32>(dx + p, grad1(load<f32>(x + p), load<f32>(dy + p), load<f32>(ph + o), load<f32>(pa + o), load<f32>(pb + o), load<f32>(ps + o), load<f32>(pc + o)));
     }
     base += stride;
   }
 }
 
 // One element of channel ch (index into the constants) at byte offset q of the tensors.
-@inline function gradInputOne(x: usize, dy: usize, dx: usize, q: usize, o: usize, ph: usize, pa: usize, pb: usize, pc: usize): void {
-  store<f32>(dx + q, grad1(load<f32>(x + q), load<f32>(dy + q), load<f32>(ph + o), load<f32>(pa + o), load<f32>(pb + o), load<f32>(pc + o)));
+@inline function gradInputOne(x: usize, dy: usize, dx: usize, q: usize, o: usize, ph: usize, pa: usize, pb: usize, ps: usize, pc: usize): void {
+  store<f32>(dx + q, grad1(load<f32>(x + q), load<f32>(dy + q), load<f32>(ph + o), load<f32>(pa + o), load<f32>(pb + o), load<f32>(ps + o), load<f32>(pc + o)));
 }
 
 /**
  * dx = kDy * dy + kCentered * (x - mean) + kConst over [first, first + count), in float32 lanes
- * (see grad1). scratch holds 4 * c f32 (the per-channel float32 constants).
+ * (see grad1). scratch holds 5 * c f32 (the per-channel float32 constants).
  */
 export function gradInput(x: usize, dy: usize, dx: usize, count: i32, first: i32, c: i32, inner: i32, mean: usize, kDy: usize, kCentered: usize, kConst: usize, scratch: usize): void {
   const end = first + count;
@@ -99,20 +112,22 @@ export function gradInput(x: usize, dy: usize, dx: usize, count: i32, first: i32
   const ph = scratch;
   const pa = ph + stride;
   const pb = pa + stride;
-  const pc = pb + stride;
+  const ps = pb + stride;
+  const pc = ps + stride;
   for (let ch = 0; ch < c; ch++) {
     constants(f64at(mean, ch), f64at(kDy, ch), f64at(kCentered, ch), f64at(kConst, ch));
     setF32(ph, ch, constH);
     setF32(pa, ch, constA);
     setF32(pb, ch, constB);
+    setF32(ps, ch, constS);
     setF32(pc, ch, constK);
   }
-  for (; i < end && i % c != 0; i++) gradInputOne(x, dy, dx, <usize>(i - first) << 2, <usize>(i % c) << 2, ph, pa, pb, pc);
+  for (; i < end && i % c != 0; i++) gradInputOne(x, dy, dx, <usize>(i - first) << 2, <usize>(i % c) << 2, ph, pa, pb, ps, pc);
   const rows = (end - i) / c;
   if (rows > 0) {
     const q = <usize>(i - first) << 2;
-    gradInputRows(x + q, dy + q, dx + q, rows, c, ph, pa, pb, pc);
+    gradInputRows(x + q, dy + q, dx + q, rows, c, ph, pa, pb, ps, pc);
     i += rows * c;
   }
-  for (; i < end; i++) gradInputOne(x, dy, dx, <usize>(i - first) << 2, <usize>(i % c) << 2, ph, pa, pb, pc);
+  for (; i < end; i++) gradInputOne(x, dy, dx, <usize>(i - first) << 2, <usize>(i % c) << 2, ph, pa, pb, ps, pc);
 }
