@@ -17,14 +17,8 @@ export interface EngineRow {
   statistics: ErrorStatistics | null;
 }
 
-/** One BN node's comparison. */
-export interface NodeComparison {
-  order: number;
-  index: number;
-  name: string;
-  label: string;
-  producer: string;
-  channels: number;
+/** One BN node's comparison: the node as captured, then one row per engine. */
+export interface NodeComparison extends Pick<CapturedNodeInfo, 'order' | 'index' | 'name' | 'label' | 'producer' | 'channels'> {
   /** The dims of X in the first batch. */
   shape: readonly number[];
   /** Why the node was not recomputed, when it was not. */
