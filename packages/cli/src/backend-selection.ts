@@ -3,7 +3,6 @@ import {
   listUnavailablePackages,
   loadBackendPackages,
   openBackends,
-  type Backend,
   type OpenedBackend,
   type UnavailableBackend,
   type UnavailablePackage,
@@ -72,28 +71,12 @@ export function parseBackendSelection(option: string, value: string | undefined)
 }
 
 /**
- * A view of a registry-owned backend for runners that initialise and dispose what they are
- * given (the conformance suite, the benchmark): its `init` and `dispose` do nothing, so that the
- * registry alone initialises it once and disposes it once. Every other member is the backend's.
- */
-function ownedByRegistry(backend: Backend): Backend {
-  return new Proxy(backend, {
-    get(target, property) {
-      if (property === 'init' || property === 'dispose') return async () => undefined;
-      const value: unknown = Reflect.get(target, property, target);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
-}
-
-/**
  * Opens the selected backends through the registry, one after the other (created and
- * initialised once per process; `closeAllBackends` disposes them). A ready backend's `backend`
- * is a view whose `init` and `dispose` are left to the registry.
+ * initialised once per process; `closeAllBackends` disposes them). The runners they go to (spec's
+ * conformance, the bench) neither initialise nor dispose what they are given.
  */
 export async function openSelection(selection: BackendSelection): Promise<OpenedBackend[]> {
-  const opened = await openBackends(selection.names);
-  return opened.map((slot) => (slot.status === 'ready' ? { ...slot, backend: ownedByRegistry(slot.backend) } : slot));
+  return openBackends(selection.names);
 }
 
 /** Whether a selection's outcome fails the run: a required backend that did not open, or (for `all`) a package that did not import. */
