@@ -59,11 +59,24 @@ async function batchStatistics(executor: Executor, x: FloatArray, geo: Geometry,
   return { batchMean, batchVar, invStd };
 }
 
-/** scale = gamma * invStd per channel (invStd itself when not affine). */
-function scaleOf(invStd: Float64Array, gamma: FloatArray | undefined, scratch: ChannelScratch): Float64Array {
-  const scale = scratch.from(invStd, 0);
-  if (gamma) for (let ch = 0; ch < scale.length; ch++) scale[ch] = (gamma[ch] as number) * (scale[ch] as number);
-  return scale;
+/**
+ * The affine kernel's per-channel scale and shift in one pass: scale = gamma * invStd (invStd
+ * itself when not affine), shift = beta (0 when not affine).
+ */
+function scaleAndShift(invStd: Float64Array, gamma: FloatArray | undefined, beta: FloatArray | undefined, scratch: ChannelScratch): { scale: Float64Array; shift: Float64Array } {
+  const scale = scratch.take();
+  const shift = scratch.take();
+  const c = invStd.length;
+  if (gamma && beta) {
+    for (let ch = 0; ch < c; ch++) {
+      scale[ch] = (gamma[ch] as number) * (invStd[ch] as number);
+      shift[ch] = beta[ch] as number;
+    }
+  } else {
+    scale.set(invStd);
+    shift.fill(0);
+  }
+  return { scale, shift };
 }
 
 /**
@@ -85,8 +98,7 @@ export async function trainForward(request: TrainForwardInput, context: Operatio
   const stats = await batchStatistics(executor, x, geo, options.eps, scratch);
   // Every per-channel input is read before y is written, whatever memory they share.
   const running = runningStatsAfterBatch(input, stats, prepared);
-  const scale = scaleOf(stats.invStd, options.affine ? input.gamma : undefined, scratch);
-  const shift = scratch.from(options.affine ? input.beta : undefined, 0);
+  const { scale, shift } = scaleAndShift(stats.invStd, options.affine ? input.gamma : undefined, options.affine ? input.beta : undefined, scratch);
   await executor.affine({ x, y, geo, mean: stats.batchMean, scale, shift });
   return { y, ...stats, ...running };
 }
@@ -105,20 +117,27 @@ export async function inference(request: InferenceInput, context: OperationConte
   const y = outputBuffer(input.out?.y, 'out.y', input.x, info.size, context);
   const x = readableBeside(input.x, y, context.sameMemory);
   const executor = context.choose([x, y]);
-  let mean: Float64Array;
-  let invStd: Float64Array;
   if (options.trackRunningStats) {
-    mean = scratch.from(input.runningMean, 0);
-    invStd = scratch.from(input.runningVar, 0);
-    for (let ch = 0; ch < geo.c; ch++) invStd[ch] = inverseStd(invStd[ch] as number, options.eps);
+    // One pass over the channels: mean, scale = gamma * invStd and shift = beta.
+    const runningMean = input.runningMean as FloatArray;
+    const runningVar = input.runningVar as FloatArray;
+    const gamma = options.affine ? input.gamma : undefined;
+    const beta = options.affine ? input.beta : undefined;
+    const mean = scratch.take();
+    const scale = scratch.take();
+    const shift = scratch.take();
+    for (let ch = 0; ch < geo.c; ch++) {
+      mean[ch] = runningMean[ch] as number;
+      const invStd = inverseStd(runningVar[ch] as number, options.eps);
+      scale[ch] = gamma ? (gamma[ch] as number) * invStd : invStd;
+      shift[ch] = beta ? (beta[ch] as number) : 0;
+    }
+    await executor.affine({ x, y, geo, mean, scale, shift });
   } else {
     const stats = await batchStatistics(executor, x, geo, options.eps, scratch);
-    mean = stats.batchMean;
-    invStd = stats.invStd;
+    const { scale, shift } = scaleAndShift(stats.invStd, options.affine ? input.gamma : undefined, options.affine ? input.beta : undefined, scratch);
+    await executor.affine({ x, y, geo, mean: stats.batchMean, scale, shift });
   }
-  const scale = scaleOf(invStd, options.affine ? input.gamma : undefined, scratch);
-  const shift = scratch.from(options.affine ? input.beta : undefined, 0);
-  await executor.affine({ x, y, geo, mean, scale, shift });
   return { y };
 }
 
@@ -139,16 +158,16 @@ export async function backward(request: BackwardInput, context: OperationContext
   const x = readableBeside(input.x, dx, context.sameMemory);
   const dy = readableBeside(input.dy, dx, context.sameMemory);
   const executor = context.choose([x, dy, dx]);
-  const mean = scratch.from(input.savedMean, 0);
+  const mean = scratch.from(input.savedMean);
   const block = new Float64Array(2 * c);
   const sums = { sumDy: block.subarray(0, c), sumDyCentered: scratch.zeros() };
   const dgamma = block.subarray(c);
   await executor.gradSums({ x, dy, geo, mean, sums });
   const { sumDy, sumDyCentered } = sums;
   const m = info.perChannel;
-  const kDy = scratch.zeros();
-  const kCentered = scratch.zeros();
-  const kConst = scratch.zeros();
+  const kDy = scratch.take();
+  const kCentered = scratch.take();
+  const kConst = scratch.take();
   const gamma = options.affine ? (input.gamma as FloatArray) : undefined;
   for (let ch = 0; ch < c; ch++) {
     const invStd = input.savedInvStd[ch] as number;

@@ -23,15 +23,16 @@ export class ChannelScratch {
     return array;
   }
 
-  /** An array of C float64 values: `values` widened, or `fallback` everywhere when absent. */
-  from(values: ArrayLike<number> | undefined, fallback: number): Float64Array {
+  /** An array of C float64 values: `values` widened. */
+  from(values: ArrayLike<number>): Float64Array {
     const array = this.take();
-    if (values) for (let ch = 0; ch < this.c; ch++) array[ch] = values[ch] as number;
-    else array.fill(fallback);
+    if (values instanceof Float64Array) array.set(values);
+    else for (let ch = 0; ch < this.c; ch++) array[ch] = values[ch] as number;
     return array;
   }
 
-  private take(): Float64Array {
+  /** An array of C float64 values whose contents are left over from earlier operations: the caller writes every element. */
+  take(): Float64Array {
     const end = (this.used + 1) * this.c;
     if (end > this.block.length) {
       // Arrays already handed out keep the old block; the new one serves the rest.

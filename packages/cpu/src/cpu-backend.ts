@@ -18,7 +18,7 @@ import { createJsKernels } from './js-kernels.js';
 import { OutputArrays } from './output-arrays.js';
 import { WasmArena } from './wasm-arena.js';
 import { WasmExecutor } from './wasm-executor.js';
-import { MEMORY_PAGES, instantiateKernels, kernelsModule, privateKernelsModule } from './wasm-module.js';
+import { KERNEL_NAMES, MEMORY_PAGES, instantiateKernels, kernelsModule, privateKernelsModule } from './wasm-module.js';
 import { WorkerPool } from './worker-pool.js';
 
 /**
@@ -27,7 +27,7 @@ import { WorkerPool } from './worker-pool.js';
  * (two per training forward or backward), and one thread normalises about 10 elements per ns,
  * so the split starts to pay between 2^19 and 2^21 elements.
  */
-export const DEFAULT_PARALLEL_THRESHOLD = 1 << 20;
+export const DEFAULT_PARALLEL_THRESHOLD = 1 << 15;
 
 /** Options of `createCpuBackend`. */
 export interface CpuBackendOptions {
@@ -173,7 +173,7 @@ export function createCpuBackend(options: CpuBackendOptions = {}): CpuBackend {
     },
     async init() {
       if (module && arena && threads > 1 && !pool) {
-        pool = new WorkerPool(threads - 1, module, arena.memory);
+        pool = new WorkerPool(threads - 1, module, arena.memory, KERNEL_NAMES);
         if (cpuEnvironment.awaitWorkerStart) await pool.started;
       }
       lifecycle.initialised();

@@ -1,24 +1,18 @@
-import type { KernelReply, CpuEnvironment } from './environment.js';
+import type { CpuEnvironment } from './environment.js';
+import { SERVE_KERNEL_CALLS_SOURCE } from './mailbox.js';
 
-// The worker's whole program. Its first message carries the compiled module and the shared
-// memory (a module and a shared memory are posted without copying within a cross-origin isolated
-// page); every later one is a kernel call. It is source text started from a Blob URL, so that it
-// needs no file served next to the page's bundle and works whatever bundler built the page.
+// The worker's whole program. Its one message carries the compiled module, the shared memory and
+// the mailbox (posted without copying within a cross-origin isolated page); it instantiates the
+// kernels, says so, then serves the mailbox until stopped. It is source text started from a Blob
+// URL, so that it needs no file served next to the page's bundle and works whatever bundler built
+// the page.
 const WORKER_SOURCE = `
-let kernels;
+${SERVE_KERNEL_CALLS_SOURCE}
 onmessage = (event) => {
-  const call = event.data;
-  if (kernels === undefined) {
-    kernels = new WebAssembly.Instance(call.module, { env: { memory: call.memory } }).exports;
-    postMessage({ ready: true });
-    return;
-  }
-  try {
-    kernels[call.name](...call.args);
-    postMessage({ id: call.id });
-  } catch (error) {
-    postMessage({ id: call.id, error: String(error && error.stack || error) });
-  }
+  const { module, memory, names, mailbox } = event.data;
+  const kernels = new WebAssembly.Instance(module, { env: { memory } }).exports;
+  postMessage({ ready: true });
+  serveKernelCalls(kernels, names, mailbox.buffer, mailbox.offset);
 };
 `;
 
@@ -26,7 +20,7 @@ onmessage = (event) => {
 interface BrowserWorker {
   postMessage(message: unknown): void;
   terminate(): void;
-  onmessage: ((event: { data: KernelReply }) => void) | null;
+  onmessage: (() => void) | null;
   onerror: ((event: { message?: string; preventDefault(): void }) => void) | null;
   onmessageerror: (() => void) | null;
 }
@@ -62,19 +56,18 @@ export const cpuEnvironment: CpuEnvironment = {
     return bytes;
   },
   awaitWorkerStart: true,
-  startWorker(module, memory, events) {
+  startWorker(module, memory, setup, events) {
     const WorkerClass = scope.Worker as NonNullable<BrowserScope['Worker']>;
     workerUrl ??= scope.URL.createObjectURL(new scope.Blob([WORKER_SOURCE], { type: 'text/javascript' }));
     const worker = new WorkerClass(workerUrl, { name: 'bnkit-cpu-kernels' });
-    worker.onmessage = (event) => events.reply(event.data);
+    worker.onmessage = () => events.ready();
     worker.onerror = (event) => {
       event.preventDefault();
       events.fail(new Error(event.message || 'the worker script failed to load or run'));
     };
     worker.onmessageerror = () => events.fail(new Error('a message to the worker could not be deserialised'));
-    worker.postMessage({ module, memory });
+    worker.postMessage({ module, memory, names: setup.names, mailbox: setup.mailbox });
     return {
-      post: (call) => worker.postMessage(call),
       ref: () => undefined,
       unref: () => undefined,
       terminate: async () => worker.terminate(),

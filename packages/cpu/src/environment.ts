@@ -1,27 +1,24 @@
+import type { MailboxLocation } from './mailbox.js';
 import type { WebAssembly } from './webassembly-globals.js';
 
-/** A kernel call a worker runs: the export `name` of the kernels module with `args`. */
-export interface KernelCall {
-  readonly id: number;
-  readonly name: string;
-  readonly args: readonly number[];
+/** Where a worker's mailbox is and the kernels it may be asked to run (see `Mailbox`). */
+export interface KernelWorkerSetup {
+  readonly mailbox: MailboxLocation;
+  /** Kernel names; a call names its kernel by index into these. */
+  readonly names: readonly string[];
 }
-
-/** A worker's answer: `ready` once its kernels are instantiated, then one reply per call. */
-export type KernelReply = { readonly ready: true } | { readonly id: number; readonly error?: string };
 
 /** What a started worker tells its pool. */
 export interface KernelWorkerEvents {
-  /** A message from the worker. */
-  reply(message: KernelReply): void;
+  /** The worker instantiated the kernels and serves its mailbox. */
+  ready(): void;
   /** The worker failed or ended; it runs no further call. */
   fail(error: Error): void;
 }
 
-/** One worker that instantiated the kernels over the shared memory and runs calls posted to it. */
+/** One worker that instantiated the kernels over the shared memory and serves its mailbox. */
 export interface KernelWorker {
-  post(call: KernelCall): void;
-  /** Keeps the host alive while a call is pending (Node); nothing where the host has no such notion. */
+  /** Keeps the host alive while a call is awaited (Node); nothing where the host has no such notion. */
   ref(): void;
   /** Lets the host exit while the worker is idle (Node); nothing elsewhere. */
   unref(): void;
@@ -51,6 +48,6 @@ export interface CpuEnvironment {
    * Node worker always starts, and its start overlaps the caller's first calls.
    */
   readonly awaitWorkerStart: boolean;
-  /** Starts a worker that instantiates `module` over `memory` and runs the calls posted to it. */
-  startWorker(module: WebAssembly.Module, memory: WebAssembly.Memory, events: KernelWorkerEvents): KernelWorker;
+  /** Starts a worker that instantiates `module` over `memory` and serves the calls of its mailbox. */
+  startWorker(module: WebAssembly.Module, memory: WebAssembly.Memory, setup: KernelWorkerSetup, events: KernelWorkerEvents): KernelWorker;
 }

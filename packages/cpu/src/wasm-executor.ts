@@ -146,9 +146,7 @@ export class WasmExecutor implements Executor {
     const channelArgs: number[] = [];
     let next = this.channelPointer;
     for (const values of plan.params) {
-      const view = new Float64Array(buffer, next, c);
-      // An element loop: the builtin copy into a shared buffer costs more for C values.
-      for (let ch = 0; ch < c; ch++) view[ch] = values[ch] as number;
+      new Float64Array(buffer, next, c).set(values);
       channelArgs.push(next);
       next += stride;
     }
@@ -178,17 +176,24 @@ export class WasmExecutor implements Executor {
       return;
     }
     const bounds = Array.from({ length: parts + 1 }, (_, p) => (p === parts ? geo.size : Math.round((geo.size * p) / parts / SPLIT_ALIGN) * SPLIT_ALIGN));
-    const running: Promise<void>[] = [];
-    for (let p = 1; p < parts; p++) {
-      const first = bounds[p] as number;
-      const count = (bounds[p + 1] as number) - first;
-      if (count > 0) running.push(pool.run(p - 1, plan.name, args(first, count, p)));
-    }
-    const count0 = bounds[1] as number;
+    const started: number[] = [];
     try {
+      for (let p = 1; p < parts; p++) {
+        const first = bounds[p] as number;
+        const count = (bounds[p + 1] as number) - first;
+        if (count > 0) {
+          pool.start(p - 1, plan.name, args(first, count, p));
+          started.push(p - 1);
+        }
+      }
+      const count0 = bounds[1] as number;
       if (count0 > 0) this.invoke(plan.name, args(0, count0, 0));
     } finally {
-      await Promise.all(running);
+      // Every started worker is joined, even when this thread's part threw: the memory it writes
+      // must not be reused before it is done.
+      const joined = await Promise.allSettled(started.map((index) => pool.join(index)));
+      const failed = joined.find((result) => result.status === 'rejected');
+      if (failed) throw failed.reason;
     }
   }
 

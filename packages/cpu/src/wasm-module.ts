@@ -23,6 +23,9 @@ export interface KernelExports {
   ): void;
 }
 
+/** The kernels' export names, in the order a worker's mailbox numbers them. */
+export const KERNEL_NAMES: readonly (keyof KernelExports)[] = ['moments', 'affine', 'gradSums', 'gradInput'];
+
 /** The memory bounds the module was compiled for. */
 export const MEMORY_PAGES = KERNELS_MEMORY_PAGES;
 

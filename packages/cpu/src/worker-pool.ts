@@ -1,47 +1,66 @@
 import { cpuEnvironment } from '#environment';
 import { BnBackendError } from '@bnkit/core';
-import type { KernelReply, KernelWorker } from './environment.js';
+import type { KernelWorker } from './environment.js';
+import { MAILBOX_BYTES, Mailbox } from './mailbox.js';
 import type { WebAssembly } from './webassembly-globals.js';
 
-interface Pending {
-  worker: number;
-  resolve(): void;
-  reject(error: Error): void;
-}
+/**
+ * How long `join` polls for a worker's part before it waits without blocking, in ms: about the
+ * time a worker takes to wake from sleep and finish a part the calling thread has just finished.
+ */
+const JOIN_SPIN_MS = 2;
 
 /**
  * Workers that run kernel calls on the shared WebAssembly memory: Node's worker_threads or a
- * browser's Web Workers, through the environment adapter of `#environment`. Started once; in
- * Node a worker is referenced only while a call of it is pending, so an idle pool never keeps the
- * process alive while an awaited call still does. `close` ends them.
+ * browser's Web Workers, through the environment adapter of `#environment`. Calls travel through
+ * one `Mailbox` per worker (shared memory and `Atomics`), not messages. Started once; in Node a
+ * worker is referenced only while its call is awaited, so an idle pool never keeps the process
+ * alive. `close` ends them.
  */
 export class WorkerPool {
   private readonly workers: KernelWorker[] = [];
-  private readonly busy: number[];
-  private readonly pending = new Map<number, Pending>();
-  private nextId = 0;
+  private readonly mailboxes: Mailbox[] = [];
+  private readonly kernelIndex: ReadonlyMap<string, number>;
   private unstarted: number;
   private signalStarted: () => void = () => undefined;
   /** Why the pool can no longer run calls (a worker failed or exited), once it happened. */
   private broken: Error | undefined;
+  private signalBroken: () => void = () => undefined;
+  private readonly brokenSignal: Promise<void>;
   /**
    * Settles once every worker has instantiated the kernels, or the pool has broken (then
    * `healthy` is false). Never rejects.
    */
   readonly started: Promise<void>;
 
-  /** Starts `size` workers sharing `module` and `memory`; a worker that cannot start breaks the pool. */
-  constructor(size: number, module: WebAssembly.Module, memory: WebAssembly.Memory) {
-    this.busy = new Array<number>(size).fill(0);
+  /**
+   * Starts `size` workers sharing `module` and `memory`, able to run the kernels `names`; a
+   * worker that cannot start breaks the pool.
+   */
+  constructor(size: number, module: WebAssembly.Module, memory: WebAssembly.Memory, names: readonly string[]) {
+    this.kernelIndex = new Map(names.map((name, index) => [name, index]));
     this.unstarted = size;
     this.started = new Promise<void>((resolve) => {
       this.signalStarted = resolve;
     });
-    const events = { reply: (reply: KernelReply) => this.settle(reply), fail: (error: Error) => this.failAll(error) };
+    this.brokenSignal = new Promise<void>((resolve) => {
+      this.signalBroken = resolve;
+    });
+    const buffer = new SharedArrayBuffer(Math.max(1, size) * MAILBOX_BYTES);
+    const events = {
+      ready: () => {
+        if (--this.unstarted === 0) this.signalStarted();
+      },
+      fail: (error: Error) => this.fail(error),
+    };
     try {
-      for (let i = 0; i < size; i++) this.workers.push(cpuEnvironment.startWorker(module, memory, events));
+      for (let i = 0; i < size; i++) {
+        const mailbox = new Mailbox({ buffer, offset: i * MAILBOX_BYTES });
+        this.mailboxes.push(mailbox);
+        this.workers.push(cpuEnvironment.startWorker(module, memory, { mailbox: mailbox.location, names }, events));
+      }
     } catch (error) {
-      this.failAll(error instanceof Error ? error : new Error(String(error)));
+      this.fail(error instanceof Error ? error : new Error(String(error)));
     }
     if (size === 0) this.signalStarted();
   }
@@ -62,51 +81,51 @@ export class WorkerPool {
   }
 
   /**
-   * Runs kernel `name` with `args` on worker `index`.
-   * @throws BnBackendError (rejects) when the call or the worker fails.
+   * Hands kernel `name` with `args` to worker `index` and returns at once; `join(index)` awaits it.
+   * @throws BnBackendError for a failed pool, an unknown worker or kernel, or a worker whose
+   *   previous call was not joined.
    */
-  run(index: number, name: string, args: readonly number[]): Promise<void> {
-    const worker = this.workers[index];
-    if (this.broken) return Promise.reject(new BnBackendError('threads', 'running workers', `a failed pool: ${this.broken.message}`));
-    if (!worker) return Promise.reject(new BnBackendError('threads', `a worker index below ${this.workers.length}`, String(index)));
-    const id = this.nextId++;
-    return new Promise<void>((resolve, reject) => {
-      this.pending.set(id, { worker: index, resolve, reject });
-      if ((this.busy[index] = (this.busy[index] as number) + 1) === 1) worker.ref();
-      worker.post({ id, name, args });
-    });
+  start(index: number, name: string, args: readonly number[]): void {
+    const mailbox = this.mailboxes[index];
+    const kernel = this.kernelIndex.get(name);
+    if (this.broken) throw new BnBackendError('threads', 'running workers', `a failed pool: ${this.broken.message}`);
+    if (!mailbox) throw new BnBackendError('threads', `a worker index below ${this.workers.length}`, String(index));
+    if (kernel === undefined) throw new BnBackendError('threads', `a kernel among ${[...this.kernelIndex.keys()].join(', ')}`, name);
+    if (mailbox.pending) throw new BnBackendError('threads', 'an idle worker', `worker ${index} still running its previous call`);
+    mailbox.post(kernel, args);
   }
 
-  /** Ends every worker; calls still pending reject. */
+  /**
+   * Resolves when worker `index` has finished the call `start` gave it.
+   * @throws BnBackendError (rejects) when the call threw or the pool failed meanwhile.
+   */
+  async join(index: number): Promise<void> {
+    const mailbox = this.mailboxes[index];
+    if (!mailbox) throw new BnBackendError('threads', `a worker index below ${this.workers.length}`, String(index));
+    if (!mailbox.spinUntilDone(JOIN_SPIN_MS)) {
+      const worker = this.workers[index] as KernelWorker;
+      worker.ref();
+      try {
+        await Promise.race([mailbox.waitUntilDone(), this.brokenSignal]);
+      } finally {
+        worker.unref();
+      }
+      if (mailbox.pending) throw new BnBackendError('threads', 'a running worker', `a worker failure: ${this.broken?.message ?? 'unknown'}`);
+    }
+    const error = mailbox.error();
+    if (error !== undefined) throw new BnBackendError('threads', 'a kernel call that completes', `a worker error: ${error}`);
+  }
+
+  /** Ends every worker; calls still awaited reject. */
   async close(): Promise<void> {
-    this.failAll(new Error('worker pool closed'));
+    this.fail(new Error('worker pool closed'));
+    for (const mailbox of this.mailboxes) mailbox.stop();
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 
-  private settle(reply: KernelReply): void {
-    if ('ready' in reply) {
-      if (--this.unstarted === 0) this.signalStarted();
-      return;
-    }
-    const call = this.pending.get(reply.id);
-    if (!call) return;
-    this.pending.delete(reply.id);
-    this.release(call.worker);
-    if (reply.error === undefined) call.resolve();
-    else call.reject(new BnBackendError('threads', 'a kernel call that completes', `a worker error: ${reply.error}`));
-  }
-
-  private release(index: number): void {
-    if ((this.busy[index] = (this.busy[index] as number) - 1) === 0) this.workers[index]?.unref();
-  }
-
-  private failAll(error: Error): void {
+  private fail(error: Error): void {
     this.broken ??= error;
     this.signalStarted();
-    for (const call of this.pending.values()) {
-      this.release(call.worker);
-      call.reject(new BnBackendError('threads', 'a running worker', `a worker failure: ${error.message}`));
-    }
-    this.pending.clear();
+    this.signalBroken();
   }
 }

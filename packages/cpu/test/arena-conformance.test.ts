@@ -5,7 +5,7 @@ import { cpuExpectations, createCpuBackend, type CpuBackend } from '../src/index
 import { WorkerPool } from '../src/worker-pool.js';
 
 // Counts kernel calls sent to worker threads, to show the threaded path really ran.
-const workerRuns = vi.spyOn(WorkerPool.prototype, 'run');
+const workerRuns = vi.spyOn(WorkerPool.prototype, 'start');
 
 /**
  * The cpu backend as a user of its fast path drives it: x and dy copied into arrays from

@@ -1,38 +1,105 @@
 import { BnBackendError } from '@bnkit/core';
 import { describe, expect, it } from 'vitest';
 import { WasmArena } from '../src/wasm-arena.js';
-import { MEMORY_PAGES, kernelsModule } from '../src/wasm-module.js';
+import { KERNEL_NAMES, MEMORY_PAGES, kernelsModule } from '../src/wasm-module.js';
 import { WorkerPool } from '../src/worker-pool.js';
 import type { WebAssembly } from '../src/webassembly-globals.js';
 
-describe('WorkerPool', () => {
-  const module = kernelsModule();
+const module = kernelsModule() as WebAssembly.Module;
 
-  it('runs a kernel on the shared memory and reports a failing call as BnBackendError', async () => {
+/** y = (x - 4.5) * 2 + 1 over x = 1..8, the affine kernel's arguments for one channel of 8 values. */
+function affineCall(arena: WasmArena): { y: Float32Array; args: number[] } {
+  const x = arena.allocateFloat32(8);
+  x.set([1, 2, 3, 4, 5, 6, 7, 8]);
+  const y = arena.allocateFloat32(8);
+  const params = arena.allocateBytes(3 * 8);
+  new Float64Array(arena.buffer, params, 3).set([4.5, 2, 1]);
+  const scratch = arena.allocateBytes(64);
+  return { y, args: [x.byteOffset, y.byteOffset, 8, 0, 1, 8, params, params + 8, params + 16, scratch] };
+}
+
+describe('WorkerPool', () => {
+  it('runs kernels on the shared memory through the mailbox, many calls in a row', async () => {
     expect(module).not.toBeNull();
     const arena = new WasmArena(MEMORY_PAGES);
-    const pool = new WorkerPool(1, module as WebAssembly.Module, arena.memory);
+    const pool = new WorkerPool(1, module, arena.memory, KERNEL_NAMES);
     try {
-      const x = arena.allocateFloat32(8);
-      x.set([1, 2, 3, 4, 5, 6, 7, 8]);
-      const y = arena.allocateFloat32(8);
-      const params = arena.allocateBytes(3 * 8);
-      new Float64Array(arena.buffer, params, 3).set([4.5, 2, 1]);
-      const scratch = arena.allocateBytes(64);
-      await pool.run(0, 'affine', [x.byteOffset, y.byteOffset, 8, 0, 1, 8, params, params + 8, params + 16, scratch]);
-      expect(Array.from(y)).toEqual([-6, -4, -2, 0, 2, 4, 6, 8]);
-      await expect(pool.run(0, 'noSuchKernel', [])).rejects.toThrow(BnBackendError);
+      const { y, args } = affineCall(arena);
+      for (let call = 0; call < 1000; call++) {
+        y.fill(0);
+        pool.start(0, 'affine', args);
+        await pool.join(0);
+        expect(Array.from(y)).toEqual([-6, -4, -2, 0, 2, 4, 6, 8]);
+      }
       expect(pool.healthy).toBe(true);
     } finally {
       await pool.close();
     }
   });
 
-  it('turns unhealthy when closed and then rejects calls', async () => {
+  it('wakes a worker that has gone to sleep', async () => {
     const arena = new WasmArena(MEMORY_PAGES);
-    const pool = new WorkerPool(1, module as WebAssembly.Module, arena.memory);
+    const pool = new WorkerPool(1, module, arena.memory, KERNEL_NAMES);
+    try {
+      const { y, args } = affineCall(arena);
+      // Longer than the worker's spin window, so it waits in Atomics.wait.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      pool.start(0, 'affine', args);
+      await pool.join(0);
+      expect(Array.from(y)).toEqual([-6, -4, -2, 0, 2, 4, 6, 8]);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('reports a kernel that throws as BnBackendError with the worker text, and stays usable', async () => {
+    const arena = new WasmArena(MEMORY_PAGES);
+    const pool = new WorkerPool(1, module, arena.memory, KERNEL_NAMES);
+    try {
+      // A pointer past the end of the memory traps in the worker.
+      pool.start(0, 'affine', [0xfffffff0, 0, 64, 0, 1, 64, 0, 0, 0, 0]);
+      const failure = await pool.join(0).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(failure).toBeInstanceOf(BnBackendError);
+      expect(String((failure as Error).message)).toMatch(/worker error: .*(memory access out of bounds|RuntimeError)/);
+      const { y, args } = affineCall(arena);
+      pool.start(0, 'affine', args);
+      await pool.join(0);
+      expect(Array.from(y)).toEqual([-6, -4, -2, 0, 2, 4, 6, 8]);
+      expect(pool.healthy).toBe(true);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('refuses an unknown kernel or worker, and a second call before the first is joined', async () => {
+    const arena = new WasmArena(MEMORY_PAGES);
+    const pool = new WorkerPool(1, module, arena.memory, KERNEL_NAMES);
+    try {
+      expect(() => pool.start(0, 'noSuchKernel', [])).toThrow(/a kernel among moments, affine, gradSums, gradInput, got noSuchKernel/);
+      expect(() => pool.start(1, 'affine', [])).toThrow(BnBackendError);
+      const { args } = affineCall(arena);
+      pool.start(0, 'affine', args);
+      // The worker may have finished already; only a call still pending is refused.
+      try {
+        pool.start(0, 'affine', args);
+      } catch (error) {
+        expect(error).toBeInstanceOf(BnBackendError);
+        expect(String((error as Error).message)).toMatch(/still running its previous call/);
+      }
+      await pool.join(0);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('turns unhealthy when closed and then refuses calls', async () => {
+    const arena = new WasmArena(MEMORY_PAGES);
+    const pool = new WorkerPool(1, module, arena.memory, KERNEL_NAMES);
     await pool.close();
     expect(pool.healthy).toBe(false);
-    await expect(pool.run(0, 'affine', [])).rejects.toThrow(BnBackendError);
+    expect(() => pool.start(0, 'affine', [])).toThrow(BnBackendError);
   });
 });
