@@ -1,14 +1,8 @@
-// Helpers shared by the kernels: float32 <-> float64 lane conversions, scalar loads and stores
-// by element index, and the block sizes.
+// Helpers shared by the kernels: float32 <-> float64 lane conversions and folds, scalar loads
+// and stores by element index, and the row group size.
 
-// Rows of channels-last data added in float32 lanes before a fold into float64 (moments.ts's
-// groupSum has a tree for exactly this many).
+// Rows of channels-last data added in float32 lanes before a fold into float64.
 export const ROW_GROUP: i32 = 16;
-
-// Channels-last sums walk the data tile by tile (about 16 KiB of whole rows, L1-resident, at
-// least ROW_GROUP rows) and, inside a tile, four channels at a time down the rows, keeping the
-// float64 sums in registers instead of loading and storing them for every group of rows.
-export const TILE_ELEMENTS: i32 = 4096;
 
 // The low two float32 lanes of v as float64 lanes.
 @inline export function lo(v: v128): v128 {
@@ -40,7 +34,14 @@ export const TILE_ELEMENTS: i32 = 4096;
   store<f32>(p + (<usize>i << 2), v);
 }
 
-// The rows of a tile: whole rows of c channels filling about TILE_ELEMENTS, at least ROW_GROUP.
-@inline export function tileRows(c: i32): i32 {
-  return max(ROW_GROUP, TILE_ELEMENTS / c);
+// Adds the 16 float32 lanes of v0..v3 to the 16 float64 values at p.
+@inline export function foldInto(p: usize, v0: v128, v1: v128, v2: v128, v3: v128): void {
+  v128.store(p, f64x2.add(v128.load(p), lo(v0)));
+  v128.store(p, f64x2.add(v128.load(p, 16), hi(v0)), 16);
+  v128.store(p, f64x2.add(v128.load(p, 32), lo(v1)), 32);
+  v128.store(p, f64x2.add(v128.load(p, 48), hi(v1)), 48);
+  v128.store(p, f64x2.add(v128.load(p, 64), lo(v2)), 64);
+  v128.store(p, f64x2.add(v128.load(p, 80), hi(v2)), 80);
+  v128.store(p, f64x2.add(v128.load(p, 96), lo(v3)), 96);
+  v128.store(p, f64x2.add(v128.load(p, 112), hi(v3)), 112);
 }

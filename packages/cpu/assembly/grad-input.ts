@@ -22,7 +22,7 @@ let constK: f32 = 0;
 const SPLIT_EXPONENT: i32 = -100;
 const SPLIT_TARGET: i32 = -60;
 
-function constants(mu: f64, a: f64, b: f64, k: f64): void {
+export function constants(mu: f64, a: f64, b: f64, k: f64): void {
   const h = <f32>mu;
   constH = h;
   constA = <f32>a;
@@ -34,7 +34,7 @@ function constants(mu: f64, a: f64, b: f64, k: f64): void {
 }
 
 // dx over one contiguous run of one channel.
-function gradInputRun(x: usize, dy: usize, dx: usize, n: i32): void {
+export function gradInputRun(x: usize, dy: usize, dx: usize, n: i32): void {
   const h = constH;
   const a = constA;
   const b = constB;
@@ -61,13 +61,50 @@ function gradInputRun(x: usize, dy: usize, dx: usize, n: i32): void {
   }
 }
 
-// dx over `rows` whole rows of c channels, row by row, four channels per step with their
-// constants loaded from ph, pa, pb, ps, pc (f32[c], cache-resident).
+// dx of four channels at offset o of the four rows at base, base + stride, ... of x, dy and dx,
+// with their constants loaded once; the loads come first, so no store waits on a load it cannot alias.
+@inline function grad4x4(x: usize, dy: usize, dx: usize, base: usize, o: usize, stride: usize, ph: usize, pa: usize, pb: usize, ps: usize, pc: usize): void {
+  const h = v128.load(ph + o);
+  const a = v128.load(pa + o);
+  const b = v128.load(pb + o);
+  const s = v128.load(ps + o);
+  const k = v128.load(pc + o);
+  const p0 = base + o;
+  const p1 = p0 + stride;
+  const p2 = p1 + stride;
+  const p3 = p2 + stride;
+  const v0 = f32x4.mul(f32x4.sub(v128.load(x + p0), h), s);
+  const v1 = f32x4.mul(f32x4.sub(v128.load(x + p1), h), s);
+  const v2 = f32x4.mul(f32x4.sub(v128.load(x + p2), h), s);
+  const v3 = f32x4.mul(f32x4.sub(v128.load(x + p3), h), s);
+  const g0 = v128.load(dy + p0);
+  const g1 = v128.load(dy + p1);
+  const g2 = v128.load(dy + p2);
+  const g3 = v128.load(dy + p3);
+  v128.store(dx + p0, f32x4.add(f32x4.add(f32x4.mul(a, g0), f32x4.mul(b, v0)), k));
+  v128.store(dx + p1, f32x4.add(f32x4.add(f32x4.mul(a, g1), f32x4.mul(b, v1)), k));
+  v128.store(dx + p2, f32x4.add(f32x4.add(f32x4.mul(a, g2), f32x4.mul(b, v2)), k));
+  v128.store(dx + p3, f32x4.add(f32x4.add(f32x4.mul(a, g3), f32x4.mul(b, v3)), k));
+}
+
+// dx over `rows` whole rows of c channels with the per-channel constants at ph, pa, pb, ps, pc
+// (f32[c], cache-resident): four rows at a time, so each vector of constants loaded serves four
+// rows, then the last rows one by one.
 function gradInputRows(x: usize, dy: usize, dx: usize, rows: i32, c: i32, ph: usize, pa: usize, pb: usize, ps: usize, pc: usize): void {
   const stride = <usize>c << 2;
   const c4 = c & ~3;
   let base: usize = 0;
-  for (let r = 0; r < rows; r++) {
+  let r = 0;
+  for (; r + 4 <= rows; r += 4) {
+    let ch = 0;
+    for (; ch < c4; ch += 4) grad4x4(x, dy, dx, base, <usize>ch << 2, stride, ph, pa, pb, ps, pc);
+    for (; ch < c; ch++) {
+      const o = <usize>ch << 2;
+      for (let j: usize = 0; j < 4; j++) gradInputOne(x, dy, dx, base + j * stride + o, o, ph, pa, pb, ps, pc);
+    }
+    base += 4 * stride;
+  }
+  for (; r < rows; r++) {
     let ch = 0;
     for (; ch < c4; ch += 4) {
       const o = <usize>ch << 2;
@@ -77,8 +114,7 @@ function gradInputRows(x: usize, dy: usize, dx: usize, rows: i32, c: i32, ph: us
     }
     for (; ch < c; ch++) {
       const o = <usize>ch << 2;
-      const p = base + o;
-      store<f32>(dx + p, grad1(load<f32>(x + p), load<f32>(dy + p), load<f32>(ph + o), load<f32>(pa + o), load<f32>(pb + o), load<f32>(ps + o), load<f32>(pc + o)));
+      gradInputOne(x, dy, dx, base + o, o, ph, pa, pb, ps, pc);
     }
     base += stride;
   }

@@ -1,11 +1,11 @@
 // Backward's per-channel sums: sum(dy) and sum(dy * (x - mean)), in float64.
-import { ROW_GROUP, f32at, f64at, hi, hsum, lo, setF64, tileRows } from './common';
+import { ROW_GROUP, f32at, foldInto, f64at, hi, hsum, lo, setF64 } from './common';
 
 // Adds sum(dy) and sum(dy * (x - mean)) of one contiguous run of channel ch. Blocks of 16 values
 // are summed in float32 lanes and folded into float64; the products use x - k with k = the mean
 // rounded to float32 (exact near the mean), and the shift is taken out exactly in float64:
 // sum(dy * (x - mean)) = sum(dy * (x - k)) - (mean - k) * sum(dy).
-function gradSumsRun(px: usize, pg: usize, n: i32, ch: i32, mean: usize, sumDy: usize, sumDyCentered: usize): void {
+export function gradSumsRun(px: usize, pg: usize, n: i32, ch: i32, mean: usize, sumDy: usize, sumDyCentered: usize): void {
   const mu = f64at(mean, ch);
   const shift = <f32>mu;
   const vk = f32x4.splat(shift);
@@ -60,86 +60,108 @@ function gradSumsRun(px: usize, pg: usize, n: i32, ch: i32, mean: usize, sumDy: 
   setF64(sumDyCentered, ch, f64at(sumDyCentered, ch) + g * (<f64>load<f32>(px) - f64at(mean, ch)));
 }
 
-// The gradient sums of `rows` whole rows (see gradSums), tile by tile and, in a tile, four
-// channels at a time down the rows with the float64 sums in registers. scratch: the shifts f32[c],
-// then this call's sums f64[c] and f64[c], added to the totals once checked.
+// Adds the g (<= ROW_GROUP) rows of 16 channels at px and pg (rows `stride` bytes apart) into
+// the float64 sums at ps and pt: dy and dy * (x - k) around the float32 means at pk, in float32
+// lanes, one 64-byte line of each row per step, so every line is used whole when it is loaded.
+@inline function columnGradSums16(px: usize, pg: usize, g: i32, stride: usize, pk: usize, ps: usize, pt: usize): void {
+  const k0 = v128.load(pk);
+  const k1 = v128.load(pk, 16);
+  const k2 = v128.load(pk, 32);
+  const k3 = v128.load(pk, 48);
+  let s0 = f32x4.splat(0);
+  let s1 = f32x4.splat(0);
+  let s2 = f32x4.splat(0);
+  let s3 = f32x4.splat(0);
+  let t0 = f32x4.splat(0);
+  let t1 = f32x4.splat(0);
+  let t2 = f32x4.splat(0);
+  let t3 = f32x4.splat(0);
+  for (let j = 0; j < g; j++) {
+    const g0 = v128.load(pg);
+    const g1 = v128.load(pg, 16);
+    const g2 = v128.load(pg, 32);
+    const g3 = v128.load(pg, 48);
+    s0 = f32x4.add(s0, g0);
+    s1 = f32x4.add(s1, g1);
+    s2 = f32x4.add(s2, g2);
+    s3 = f32x4.add(s3, g3);
+    t0 = f32x4.add(t0, f32x4.mul(g0, f32x4.sub(v128.load(px), k0)));
+    t1 = f32x4.add(t1, f32x4.mul(g1, f32x4.sub(v128.load(px, 16), k1)));
+    t2 = f32x4.add(t2, f32x4.mul(g2, f32x4.sub(v128.load(px, 32), k2)));
+    t3 = f32x4.add(t3, f32x4.mul(g3, f32x4.sub(v128.load(px, 48), k3)));
+    px += stride;
+    pg += stride;
+  }
+  foldInto(ps, s0, s1, s2, s3);
+  foldInto(pt, t0, t1, t2, t3);
+}
+
+// The same for 4 channels.
+@inline function columnGradSums4(px: usize, pg: usize, g: i32, stride: usize, pk: usize, ps: usize, pt: usize): void {
+  const k = v128.load(pk);
+  let s = f32x4.splat(0);
+  let t = f32x4.splat(0);
+  for (let j = 0; j < g; j++) {
+    const gv = v128.load(pg);
+    s = f32x4.add(s, gv);
+    t = f32x4.add(t, f32x4.mul(gv, f32x4.sub(v128.load(px), k)));
+    px += stride;
+    pg += stride;
+  }
+  v128.store(ps, f64x2.add(v128.load(ps), lo(s)));
+  v128.store(ps, f64x2.add(v128.load(ps, 16), hi(s)), 16);
+  v128.store(pt, f64x2.add(v128.load(pt), lo(t)));
+  v128.store(pt, f64x2.add(v128.load(pt, 16), hi(t)), 16);
+}
+
+// The gradient sums of `rows` whole rows (see gradSums): groups of ROW_GROUP rows, 16 channels
+// (a cache line) at a time down the rows, then 4, then one. The float32 products use x - k with
+// k = the mean rounded to float32, and the shift comes out exactly in float64 per channel at the
+// end. scratch: the shifts f32[c], then this call's sums f64[c] and f64[c], added to the totals
+// once checked.
 function gradSumsRows(x: usize, dy: usize, rows: i32, c: i32, mean: usize, sumDy: usize, sumDyCentered: usize, scratch: usize): void {
   const stride = <usize>c << 2;
+  const c16 = c & ~15;
   const c4 = c & ~3;
   const bK = scratch;
   const ls = scratch + (<usize>c << 3);
   const lt = scratch + (<usize>c << 4);
   memory.fill(ls, 0, <usize>c << 4);
   for (let ch = 0; ch < c; ch++) store<f32>(bK + (<usize>ch << 2), <f32>f64at(mean, ch));
-  const tile = tileRows(c);
-  for (let r0 = 0; r0 < rows; r0 += tile) {
-    const tr = min(tile, rows - r0);
-    const bx = x + <usize>r0 * stride;
-    const bg = dy + <usize>r0 * stride;
+  for (let r = 0; r < rows; r += ROW_GROUP) {
+    const g = min(ROW_GROUP, rows - r);
+    const bx = x + <usize>r * stride;
+    const bg = dy + <usize>r * stride;
     let ch = 0;
+    for (; ch < c16; ch += 16) {
+      const o = <usize>ch << 2;
+      columnGradSums16(bx + o, bg + o, g, stride, bK + o, ls + (<usize>ch << 3), lt + (<usize>ch << 3));
+    }
     for (; ch < c4; ch += 4) {
       const o = <usize>ch << 2;
-      const vk = v128.load(bK + o);
-      let px = bx + o;
-      let pg = bg + o;
-      let s0 = f64x2.splat(0);
-      let s1 = f64x2.splat(0);
-      let t0 = f64x2.splat(0);
-      let t1 = f64x2.splat(0);
-      for (let r = 0; r < tr; r += ROW_GROUP) {
-        const g = min(ROW_GROUP, tr - r);
-        // Two interleaved chains (even and odd rows): one chain of dependent adds is latency-bound.
-        let sv = f32x4.splat(0);
-        let tv = f32x4.splat(0);
-        let sv1 = f32x4.splat(0);
-        let tv1 = f32x4.splat(0);
-        let j = 0;
-        for (; j + 2 <= g; j += 2) {
-          const gv = v128.load(pg);
-          const gw = v128.load(pg + stride);
-          sv = f32x4.add(sv, gv);
-          tv = f32x4.add(tv, f32x4.mul(gv, f32x4.sub(v128.load(px), vk)));
-          sv1 = f32x4.add(sv1, gw);
-          tv1 = f32x4.add(tv1, f32x4.mul(gw, f32x4.sub(v128.load(px + stride), vk)));
-          px += 2 * stride;
-          pg += 2 * stride;
-        }
-        if (j < g) {
-          const gv = v128.load(pg);
-          sv = f32x4.add(sv, gv);
-          tv = f32x4.add(tv, f32x4.mul(gv, f32x4.sub(v128.load(px), vk)));
-          px += stride;
-          pg += stride;
-        }
-        sv = f32x4.add(sv, sv1);
-        tv = f32x4.add(tv, tv1);
-        s0 = f64x2.add(s0, lo(sv));
-        s1 = f64x2.add(s1, hi(sv));
-        t0 = f64x2.add(t0, lo(tv));
-        t1 = f64x2.add(t1, hi(tv));
-      }
-      const q = <usize>ch << 3;
-      // sum(dy * (x - mean)) = sum(dy * (x - k)) - (mean - k) * sum(dy), in float64.
-      const kl = f64x2.sub(v128.load(mean + q), lo(vk));
-      const kh = f64x2.sub(v128.load(mean + q + 16), hi(vk));
-      v128.store(ls + q, f64x2.add(v128.load(ls + q), s0));
-      v128.store(ls + q + 16, f64x2.add(v128.load(ls + q + 16), s1));
-      v128.store(lt + q, f64x2.add(v128.load(lt + q), f64x2.sub(t0, f64x2.mul(kl, s0))));
-      v128.store(lt + q + 16, f64x2.add(v128.load(lt + q + 16), f64x2.sub(t1, f64x2.mul(kh, s1))));
+      columnGradSums4(bx + o, bg + o, g, stride, bK + o, ls + (<usize>ch << 3), lt + (<usize>ch << 3));
     }
     for (; ch < c; ch++) {
-      for (let r = 0; r < tr; r++) {
-        const o = <usize>r * stride + (<usize>ch << 2);
-        gradSumsOne(bx + o, bg + o, ch, mean, ls, lt);
+      const k = <f64>load<f32>(bK + (<usize>ch << 2));
+      let sv: f64 = 0;
+      let tv: f64 = 0;
+      for (let j = 0; j < g; j++) {
+        const o = <usize>j * stride + (<usize>ch << 2);
+        const gv = <f64>load<f32>(bg + o);
+        sv += gv;
+        tv += gv * (<f64>load<f32>(bx + o) - k);
       }
+      setF64(ls, ch, f64at(ls, ch) + sv);
+      setF64(lt, ch, f64at(lt, ch) + tv);
     }
   }
   for (let ch = 0; ch < c; ch++) {
     let sv = f64at(ls, ch);
-    let tv = f64at(lt, ch);
+    const mu = f64at(mean, ch);
+    // sum(dy * (x - mean)) = sum(dy * (x - k)) - (mean - k) * sum(dy), in float64.
+    let tv = f64at(lt, ch) - (mu - <f64>load<f32>(bK + (<usize>ch << 2))) * sv;
     if (!isFinite(sv) || !isFinite(tv)) {
       // A float32 sum overflowed (or met a NaN): this channel again, in float64.
-      const mu = f64at(mean, ch);
       sv = 0;
       tv = 0;
       for (let r = 0; r < rows; r++) {

@@ -1,9 +1,8 @@
 // Per-channel moments (count, mean, M2) in float64, merged into accumulators.
-import { ROW_GROUP, f32at, f64at, hi, hsum, lo, setF64, tileRows } from './common';
+import { ROW_GROUP, f32at, foldInto, f64at, hi, hsum, lo, setF64 } from './common';
 
-// Channels-last moments fold this many elements of whole rows (256 KiB, L2-resident for the
-// second pass) per Chan merge.
-const BLOCK_ELEMENTS: i32 = 65536;
+// The shift of a run or channel is the mean of its first SHIFT_SAMPLE values (see finish).
+const SHIFT_SAMPLE: i32 = 32;
 
 // Chan's pairwise merge of (n, mu, q) into channel ch of the accumulators. The JavaScript side
 // merges with core's mergeMoments; this kernel keeps its own copy because WebAssembly cannot call
@@ -24,11 +23,17 @@ function merge(accCount: usize, accMean: usize, accM2: usize, ch: i32, n: f64, m
   setF64(accM2, ch, f64at(accM2, ch) + q + (delta * delta * count * n) / total);
 }
 
-// Sum of a run in float64, the fallback when the float32 block sums overflow.
-function runSum64(x: usize, n: i32): f64 {
+// Mean of `n` values `step` bytes apart, in float64.
+function mean64(x: usize, n: i32, step: usize): f64 {
   let sum: f64 = 0;
-  for (let k = 0; k < n; k++) sum += f32at(x, k);
-  return sum;
+  for (let k = 0; k < n; k++) sum += <f64>load<f32>(x + <usize>k * step);
+  return sum / <f64>n;
+}
+
+// The shift k of `n` values `step` bytes apart: the mean of the first SHIFT_SAMPLE, rounded to
+// float32 so that x - k is exact for every x near it.
+function shiftOf(x: usize, n: i32, step: usize): f32 {
+  return <f32>mean64(x, min(n, SHIFT_SAMPLE), step);
 }
 
 // Results of runDeviations64 (AssemblyScript has no tuples; each thread has its own instance).
@@ -49,35 +54,41 @@ function deviations64(x: usize, n: i32, step: usize, mu: f64): void {
   runDev = dev;
 }
 
-// Two-pass moments of one contiguous run, merged into channel ch. Both passes add blocks of 32
-// values in float32 lanes (8 per lane) and fold each block into float64 accumulators. The first
-// pass gives the mean; the second sums (x - k)^2 and (x - k) around k = the mean rounded to
-// float32 (x - k is exact near the mean) and corrects mean and M2 by the residual sum of
-// deviations, which removes the shift exactly (the corrected two-pass algorithm, never
-// E[x^2] - E[x]^2). The relative error of M2 stays at a few 1e-7 even for 1e4 + 0.1 * noise.
-function runMoments(x: usize, n: i32, ch: i32, accCount: usize, accMean: usize, accM2: usize): void {
-  let a0 = f64x2.splat(0);
-  let a1 = f64x2.splat(0);
-  let k = 0;
-  for (; k + 32 <= n; k += 32) {
-    const p = x + (<usize>k << 2);
-    const s = f32x4.add(
-      f32x4.add(f32x4.add(v128.load(p), v128.load(p, 16)), f32x4.add(v128.load(p, 32), v128.load(p, 48))),
-      f32x4.add(f32x4.add(v128.load(p, 64), v128.load(p, 80)), f32x4.add(v128.load(p, 96), v128.load(p, 112))),
-    );
-    a0 = f64x2.add(a0, lo(s));
-    a1 = f64x2.add(a1, hi(s));
+// Finishes the moments of `n` values `step` bytes apart from q = sum((x - k)^2) and
+// dev = sum(x - k), added in float32 lanes around the shift k, and merges them into channel ch:
+// mean = k + dev / n and M2 = q - dev^2 / n (the corrected two-pass formula; k is an estimate of
+// the mean, never 0, so this is not E[x^2] - E[x]^2). The correction cancels part of q, and its
+// rounding error grows by q / M2; when the shift was far from the mean (the correction above M2
+// itself, at most one bit lost otherwise), or the float32 sums overflowed or met a NaN, the
+// values are summed again in float64 around the mean rounded to float32 (a second pass).
+function finish(x: usize, n: i32, step: usize, k: f64, q: f64, dev: f64, ch: i32, accCount: usize, accMean: usize, accM2: usize): void {
+  const count = <f64>n;
+  if (!isFinite(q) || !isFinite(dev)) {
+    deviations64(x, n, step, k);
+    q = runQ;
+    dev = runDev;
   }
-  let sum = hsum(f64x2.add(a0, a1));
-  for (; k < n; k++) sum += f32at(x, k);
-  if (!isFinite(sum)) sum = runSum64(x, n);
-  const shift = <f32>(sum / <f64>n);
+  if ((dev * dev) / count > q - (dev * dev) / count) {
+    k = <f64><f32>mean64(x, n, step);
+    deviations64(x, n, step, k);
+    q = runQ;
+    dev = runDev;
+  }
+  q -= (dev * dev) / count;
+  merge(accCount, accMean, accM2, ch, count, k + dev / count, q > 0 ? q : 0);
+}
+
+// Moments of one contiguous run in one pass, merged into channel ch: blocks of 32 values add
+// (x - k)^2 and (x - k) in float32 lanes (8 per lane) around the run's shift k, each block folded
+// into float64 accumulators (see finish).
+export function runMoments(x: usize, n: i32, ch: i32, accCount: usize, accMean: usize, accM2: usize): void {
+  const shift = shiftOf(x, n, 4);
   const vk = f32x4.splat(shift);
   let q0 = f64x2.splat(0);
   let q1 = f64x2.splat(0);
   let e0 = f64x2.splat(0);
   let e1 = f64x2.splat(0);
-  k = 0;
+  let k = 0;
   for (; k + 32 <= n; k += 32) {
     const p = x + (<usize>k << 2);
     const d0 = f32x4.sub(v128.load(p), vk);
@@ -106,162 +117,122 @@ function runMoments(x: usize, n: i32, ch: i32, accCount: usize, accMean: usize, 
     q += d * d;
     dev += d;
   }
-  if (!isFinite(q) || !isFinite(dev)) {
-    deviations64(x, n, 4, k64);
-    q = runQ;
-    dev = runDev;
-  }
-  q -= (dev * dev) / <f64>n;
-  merge(accCount, accMean, accM2, ch, <f64>n, k64 + dev / <f64>n, q > 0 ? q : 0);
+  finish(x, n, 4, k64, q, dev, ch, accCount, accMean, accM2);
 }
 
-// Sum of the 8 float32 vectors at p, p + stride, ..., p + 7 * stride, as a tree.
-@inline function sum8(p: usize, stride: usize): v128 {
-  return f32x4.add(
-    f32x4.add(f32x4.add(v128.load(p), v128.load(p + stride)), f32x4.add(v128.load(p + 2 * stride), v128.load(p + 3 * stride))),
-    f32x4.add(f32x4.add(v128.load(p + 4 * stride), v128.load(p + 5 * stride)), f32x4.add(v128.load(p + 6 * stride), v128.load(p + 7 * stride))),
-  );
-}
-
-// Sum of the g (<= ROW_GROUP, which is 16) float32 vectors at p, p + stride, ...: a tree for a
-// full group, else two interleaved chains.
-@inline function groupSum(p: usize, stride: usize, g: i32): v128 {
-  if (g == 16) return f32x4.add(sum8(p, stride), sum8(p + 8 * stride, stride));
+// Adds the g (<= ROW_GROUP) rows of 16 channels at p (rows `stride` bytes apart) into the float64
+// sums at pq and pd: (x - k)^2 and (x - k) around the shifts at pk, in float32 lanes, one
+// 64-byte line of each row per step, so every line is used whole when it is loaded.
+@inline function columnSums16(p: usize, g: i32, stride: usize, pk: usize, pq: usize, pd: usize): void {
+  const k0 = v128.load(pk);
+  const k1 = v128.load(pk, 16);
+  const k2 = v128.load(pk, 32);
+  const k3 = v128.load(pk, 48);
+  let q0 = f32x4.splat(0);
+  let q1 = f32x4.splat(0);
+  let q2 = f32x4.splat(0);
+  let q3 = f32x4.splat(0);
   let s0 = f32x4.splat(0);
   let s1 = f32x4.splat(0);
-  let j = 0;
-  for (; j + 2 <= g; j += 2) {
-    s0 = f32x4.add(s0, v128.load(p + <usize>j * stride));
-    s1 = f32x4.add(s1, v128.load(p + <usize>(j + 1) * stride));
+  let s2 = f32x4.splat(0);
+  let s3 = f32x4.splat(0);
+  for (let j = 0; j < g; j++) {
+    const d0 = f32x4.sub(v128.load(p), k0);
+    const d1 = f32x4.sub(v128.load(p, 16), k1);
+    const d2 = f32x4.sub(v128.load(p, 32), k2);
+    const d3 = f32x4.sub(v128.load(p, 48), k3);
+    q0 = f32x4.add(q0, f32x4.mul(d0, d0));
+    q1 = f32x4.add(q1, f32x4.mul(d1, d1));
+    q2 = f32x4.add(q2, f32x4.mul(d2, d2));
+    q3 = f32x4.add(q3, f32x4.mul(d3, d3));
+    s0 = f32x4.add(s0, d0);
+    s1 = f32x4.add(s1, d1);
+    s2 = f32x4.add(s2, d2);
+    s3 = f32x4.add(s3, d3);
+    p += stride;
   }
-  if (j < g) s0 = f32x4.add(s0, v128.load(p + <usize>j * stride));
-  return f32x4.add(s0, s1);
+  foldInto(pq, q0, q1, q2, q3);
+  foldInto(pd, s0, s1, s2, s3);
 }
 
-// Two-pass moments of `rows` whole rows of c channels, merged channel by channel. As in
-// runMoments, float32 lanes add groups of ROW_GROUP rows of a channel, folded into float64 per
-// group; the second pass takes deviations from each channel's mean rounded to float32 and
-// corrects by the residual sum. Both passes go tile by tile and, in a tile, four channels at a
-// time down the rows, with the float64 sums in registers. A channel whose float32 sums overflow
-// or meet a NaN is redone in float64.
-// scratch: sum, M2 and deviation f64[c], then the shifts f32[c].
-function blockMoments(x: usize, rows: i32, c: i32, accCount: usize, accMean: usize, accM2: usize, scratch: usize): void {
-  const bSum = scratch;
-  const bM2 = scratch + (<usize>c << 3);
-  const bDev = scratch + (<usize>c << 4);
-  const bK = scratch + <usize>c * 24;
-  memory.fill(scratch, 0, <usize>c * 24);
+// The same for 4 channels.
+@inline function columnSums4(p: usize, g: i32, stride: usize, pk: usize, pq: usize, pd: usize): void {
+  const k = v128.load(pk);
+  let q = f32x4.splat(0);
+  let s = f32x4.splat(0);
+  for (let j = 0; j < g; j++) {
+    const d = f32x4.sub(v128.load(p), k);
+    q = f32x4.add(q, f32x4.mul(d, d));
+    s = f32x4.add(s, d);
+    p += stride;
+  }
+  v128.store(pq, f64x2.add(v128.load(pq), lo(q)));
+  v128.store(pq, f64x2.add(v128.load(pq, 16), hi(q)), 16);
+  v128.store(pd, f64x2.add(v128.load(pd), lo(s)));
+  v128.store(pd, f64x2.add(v128.load(pd, 16), hi(s)), 16);
+}
+
+// The shifts of c channels (see shiftOf) from the first SHIFT_SAMPLE of `rows` rows, summed row
+// by row in float64 lanes into sums (f64[c], left zeroed) and stored as float32 at shifts.
+function shiftsOfRows(x: usize, rows: i32, c: i32, sums: usize, shifts: usize): void {
+  const sample = min(rows, SHIFT_SAMPLE);
   const c4 = c & ~3;
-  const stride = <usize>c << 2;
-  const tile = tileRows(c);
-  for (let r0 = 0; r0 < rows; r0 += tile) {
-    const tr = min(tile, rows - r0);
-    const base = x + <usize>r0 * stride;
+  for (let r = 0; r < sample; r++) {
+    const row = x + <usize>r * (<usize>c << 2);
     let ch = 0;
     for (; ch < c4; ch += 4) {
-      let p = base + (<usize>ch << 2);
-      let s0 = f64x2.splat(0);
-      let s1 = f64x2.splat(0);
-      for (let r = 0; r < tr; r += ROW_GROUP) {
-        const s = groupSum(p, stride, min(ROW_GROUP, tr - r));
-        s0 = f64x2.add(s0, lo(s));
-        s1 = f64x2.add(s1, hi(s));
-        p += <usize>ROW_GROUP * stride;
-      }
-      const q = bSum + (<usize>ch << 3);
-      v128.store(q, f64x2.add(v128.load(q), s0));
-      v128.store(q + 16, f64x2.add(v128.load(q + 16), s1));
+      const v = v128.load(row + (<usize>ch << 2));
+      const q = sums + (<usize>ch << 3);
+      v128.store(q, f64x2.add(v128.load(q), lo(v)));
+      v128.store(q, f64x2.add(v128.load(q, 16), hi(v)), 16);
     }
-    for (; ch < c; ch++) {
-      let sum: f64 = 0;
-      for (let r = 0; r < tr; r++) sum += f32at(base + <usize>r * stride, ch);
-      setF64(bSum, ch, f64at(bSum, ch) + sum);
-    }
+    for (; ch < c; ch++) setF64(sums, ch, f64at(sums, ch) + f32at(row, ch));
   }
+  const n = <f64>sample;
   for (let ch = 0; ch < c; ch++) {
-    let sum = f64at(bSum, ch);
-    if (!isFinite(sum)) {
-      sum = 0;
-      for (let r = 0; r < rows; r++) sum += f32at(x + <usize>r * stride, ch);
-    }
-    store<f32>(bK + (<usize>ch << 2), <f32>(sum / <f64>rows));
+    store<f32>(shifts + (<usize>ch << 2), <f32>(f64at(sums, ch) / n));
+    setF64(sums, ch, 0);
   }
-  for (let r0 = 0; r0 < rows; r0 += tile) {
-    const tr = min(tile, rows - r0);
-    const base = x + <usize>r0 * stride;
+}
+
+// Moments of `rows` whole rows of c channels in one pass, merged channel by channel (see finish):
+// each channel's shift is the mean of its first rows; groups of ROW_GROUP rows add in float32
+// lanes, 16 channels (a cache line) at a time down the rows, folded into float64 per group.
+// scratch: q and dev f64[c], then the shifts f32[c].
+function rowsMoments(x: usize, rows: i32, c: i32, accCount: usize, accMean: usize, accM2: usize, scratch: usize): void {
+  const bQ = scratch;
+  const bDev = scratch + (<usize>c << 3);
+  const bK = scratch + (<usize>c << 4);
+  memory.fill(scratch, 0, <usize>c << 4);
+  const stride = <usize>c << 2;
+  shiftsOfRows(x, rows, c, bQ, bK);
+  const c16 = c & ~15;
+  const c4 = c & ~3;
+  for (let r = 0; r < rows; r += ROW_GROUP) {
+    const g = min(ROW_GROUP, rows - r);
+    const base = x + <usize>r * stride;
     let ch = 0;
-    for (; ch < c4; ch += 4) {
-      let p = base + (<usize>ch << 2);
-      const vk = v128.load(bK + (<usize>ch << 2));
-      let q0 = f64x2.splat(0);
-      let q1 = f64x2.splat(0);
-      let e0 = f64x2.splat(0);
-      let e1 = f64x2.splat(0);
-      for (let r = 0; r < tr; r += ROW_GROUP) {
-        const g = min(ROW_GROUP, tr - r);
-        // Two interleaved chains (even and odd rows): one chain of dependent adds is latency-bound.
-        let sq = f32x4.splat(0);
-        let sd = f32x4.splat(0);
-        let sq1 = f32x4.splat(0);
-        let sd1 = f32x4.splat(0);
-        let j = 0;
-        for (; j + 2 <= g; j += 2) {
-          const d = f32x4.sub(v128.load(p), vk);
-          const e = f32x4.sub(v128.load(p + stride), vk);
-          sq = f32x4.add(sq, f32x4.mul(d, d));
-          sd = f32x4.add(sd, d);
-          sq1 = f32x4.add(sq1, f32x4.mul(e, e));
-          sd1 = f32x4.add(sd1, e);
-          p += 2 * stride;
-        }
-        if (j < g) {
-          const d = f32x4.sub(v128.load(p), vk);
-          sq = f32x4.add(sq, f32x4.mul(d, d));
-          sd = f32x4.add(sd, d);
-          p += stride;
-        }
-        sq = f32x4.add(sq, sq1);
-        sd = f32x4.add(sd, sd1);
-        q0 = f64x2.add(q0, lo(sq));
-        q1 = f64x2.add(q1, hi(sq));
-        e0 = f64x2.add(e0, lo(sd));
-        e1 = f64x2.add(e1, hi(sd));
-      }
-      const o = <usize>ch << 3;
-      v128.store(bM2 + o, f64x2.add(v128.load(bM2 + o), q0));
-      v128.store(bM2 + o + 16, f64x2.add(v128.load(bM2 + o + 16), q1));
-      v128.store(bDev + o, f64x2.add(v128.load(bDev + o), e0));
-      v128.store(bDev + o + 16, f64x2.add(v128.load(bDev + o + 16), e1));
-    }
+    for (; ch < c16; ch += 16) columnSums16(base + (<usize>ch << 2), g, stride, bK + (<usize>ch << 2), bQ + (<usize>ch << 3), bDev + (<usize>ch << 3));
+    for (; ch < c4; ch += 4) columnSums4(base + (<usize>ch << 2), g, stride, bK + (<usize>ch << 2), bQ + (<usize>ch << 3), bDev + (<usize>ch << 3));
     for (; ch < c; ch++) {
       const k = <f64>load<f32>(bK + (<usize>ch << 2));
       let q: f64 = 0;
       let dev: f64 = 0;
-      for (let r = 0; r < tr; r++) {
-        const d = f32at(base + <usize>r * stride, ch) - k;
+      for (let j = 0; j < g; j++) {
+        const d = f32at(base + <usize>j * stride, ch) - k;
         q += d * d;
         dev += d;
       }
-      setF64(bM2, ch, f64at(bM2, ch) + q);
+      setF64(bQ, ch, f64at(bQ, ch) + q);
       setF64(bDev, ch, f64at(bDev, ch) + dev);
     }
   }
-  const n = <f64>rows;
   for (let ch = 0; ch < c; ch++) {
-    const k = <f64>load<f32>(bK + (<usize>ch << 2));
-    let q = f64at(bM2, ch);
-    let dev = f64at(bDev, ch);
-    if (!isFinite(q) || !isFinite(dev)) {
-      deviations64(x + (<usize>ch << 2), rows, stride, k);
-      q = runQ;
-      dev = runDev;
-    }
-    q -= (dev * dev) / n;
-    merge(accCount, accMean, accM2, ch, n, k + dev / n, q > 0 ? q : 0);
+    finish(x + (<usize>ch << 2), rows, stride, <f64>load<f32>(bK + (<usize>ch << 2)), f64at(bQ, ch), f64at(bDev, ch), ch, accCount, accMean, accM2);
   }
 }
 
-/** Merges the moments of x[first, first + count) into the accumulators; scratch holds 3 * c f64 and c f32. */
+/** Merges the moments of x[first, first + count) into the accumulators; scratch holds 2 * c f64 and c f32. */
 export function moments(x: usize, count: i32, first: i32, c: i32, inner: i32, accCount: usize, accMean: usize, accM2: usize, scratch: usize): void {
   const end = first + count;
   let i = first;
@@ -275,10 +246,9 @@ export function moments(x: usize, count: i32, first: i32, c: i32, inner: i32, ac
     return;
   }
   for (; i < end && i % c != 0; i++) merge(accCount, accMean, accM2, i % c, 1, f32at(x, i - first), 0);
-  const rowsPerBlock = max(1, BLOCK_ELEMENTS / c);
-  while (end - i >= c) {
-    const rows = min(rowsPerBlock, (end - i) / c);
-    blockMoments(x + (<usize>(i - first) << 2), rows, c, accCount, accMean, accM2, scratch);
+  const rows = (end - i) / c;
+  if (rows > 0) {
+    rowsMoments(x + (<usize>(i - first) << 2), rows, c, accCount, accMean, accM2, scratch);
     i += rows * c;
   }
   for (; i < end; i++) merge(accCount, accMean, accM2, i % c, 1, f32at(x, i - first), 0);

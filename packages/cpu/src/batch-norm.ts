@@ -42,13 +42,16 @@ interface BatchStatistics {
   invStd: Float64Array;
 }
 
+/** New arrays for a batch's statistics of c channels: views of one buffer. */
+function newBatchStatistics(c: number): BatchStatistics {
+  const block = new Float64Array(3 * c);
+  return { batchMean: block.subarray(0, c), batchVar: block.subarray(c, 2 * c), invStd: block.subarray(2 * c) };
+}
+
 /** The batch's mean, biased variance and inverse std, float64, as views of one new buffer. */
 async function batchStatistics(executor: Executor, x: FloatArray, geo: Geometry, eps: number, scratch: ChannelScratch): Promise<BatchStatistics> {
   const { c } = geo;
-  const block = new Float64Array(3 * c);
-  const batchMean = block.subarray(0, c);
-  const batchVar = block.subarray(c, 2 * c);
-  const invStd = block.subarray(2 * c);
+  const { batchMean, batchVar, invStd } = newBatchStatistics(c);
   const acc = { count: scratch.zeros(), mean: batchMean, m2: scratch.zeros() };
   await executor.moments({ x, geo, acc });
   for (let ch = 0; ch < c; ch++) {
@@ -95,10 +98,20 @@ export async function trainForward(request: TrainForwardInput, context: Operatio
   const y = outputBuffer(input.out?.y, 'out.y', input.x, info.size, context);
   const x = readableBeside(input.x, y, context.sameMemory);
   const executor = context.choose([x, y]);
+  const gamma = options.affine ? input.gamma : undefined;
+  const beta = options.affine ? input.beta : undefined;
+  if (executor.trainChannels && executor.servesChannels?.(geo, [x, y])) {
+    // Statistics and y channel by channel: the running statistics are copied before y is
+    // written, whatever memory they share with it (gamma and beta are copied by the executor).
+    const before = options.trackRunningStats ? { runningMean: scratch.from(input.runningMean as FloatArray), runningVar: scratch.from(input.runningVar as FloatArray), numBatchesTracked: input.numBatchesTracked } : input;
+    const stats = newBatchStatistics(geo.c);
+    await executor.trainChannels({ x, y, geo, eps: options.eps, gamma, beta, stats });
+    return { y, ...stats, ...runningStatsAfterBatch(before, stats, prepared) };
+  }
   const stats = await batchStatistics(executor, x, geo, options.eps, scratch);
   // Every per-channel input is read before y is written, whatever memory they share.
   const running = runningStatsAfterBatch(input, stats, prepared);
-  const { scale, shift } = scaleAndShift(stats.invStd, options.affine ? input.gamma : undefined, options.affine ? input.beta : undefined, scratch);
+  const { scale, shift } = scaleAndShift(stats.invStd, gamma, beta, scratch);
   await executor.affine({ x, y, geo, mean: stats.batchMean, scale, shift });
   return { y, ...stats, ...running };
 }
@@ -133,6 +146,9 @@ export async function inference(request: InferenceInput, context: OperationConte
       shift[ch] = beta ? (beta[ch] as number) : 0;
     }
     await executor.affine({ x, y, geo, mean, scale, shift });
+  } else if (executor.trainChannels && executor.servesChannels?.(geo, [x, y])) {
+    const stats = newBatchStatistics(geo.c);
+    await executor.trainChannels({ x, y, geo, eps: options.eps, gamma: options.affine ? input.gamma : undefined, beta: options.affine ? input.beta : undefined, stats });
   } else {
     const stats = await batchStatistics(executor, x, geo, options.eps, scratch);
     const { scale, shift } = scaleAndShift(stats.invStd, options.affine ? input.gamma : undefined, options.affine ? input.beta : undefined, scratch);
@@ -158,17 +174,23 @@ export async function backward(request: BackwardInput, context: OperationContext
   const x = readableBeside(input.x, dx, context.sameMemory);
   const dy = readableBeside(input.dy, dx, context.sameMemory);
   const executor = context.choose([x, dy, dx]);
-  const mean = scratch.from(input.savedMean);
+  const m = info.perChannel;
+  const gamma = options.affine ? (input.gamma as FloatArray) : undefined;
   const block = new Float64Array(2 * c);
+  if (executor.backwardChannels && executor.servesChannels?.(geo, [x, dy, dx])) {
+    // Sums and dx channel by channel; every per-channel input is copied in before dx is written.
+    const sums = { sumDy: block.subarray(0, c), dgamma: block.subarray(c) };
+    await executor.backwardChannels({ x, dy, dx, geo, m, mean: input.savedMean, invStd: input.savedInvStd, gamma, sums });
+    return options.affine ? { dx, dgamma: sums.dgamma, dbeta: sums.sumDy } : { dx };
+  }
+  const mean = scratch.from(input.savedMean);
   const sums = { sumDy: block.subarray(0, c), sumDyCentered: scratch.zeros() };
   const dgamma = block.subarray(c);
   await executor.gradSums({ x, dy, geo, mean, sums });
   const { sumDy, sumDyCentered } = sums;
-  const m = info.perChannel;
   const kDy = scratch.take();
   const kCentered = scratch.take();
   const kConst = scratch.take();
-  const gamma = options.affine ? (input.gamma as FloatArray) : undefined;
   for (let ch = 0; ch < c; ch++) {
     const invStd = input.savedInvStd[ch] as number;
     dgamma[ch] = (sumDyCentered[ch] as number) * invStd;

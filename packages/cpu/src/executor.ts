@@ -1,4 +1,6 @@
-import type { AffineRequest, GradInputRequest, GradSumsRequest, Kernels, MomentsRequest } from './kernels.js';
+import type { FloatArray } from '@bnkit/core';
+import type { Geometry } from './geometry.js';
+import type { AffineRequest, BackwardChannelsRequest, GradInputRequest, GradSumsRequest, Kernels, MomentsRequest, TrainChannelsRequest } from './kernels.js';
 
 /**
  * Runs the kernels over a whole tensor: on the calling thread, or split across worker threads.
@@ -10,6 +12,18 @@ export interface Executor {
   affine(request: AffineRequest): Promise<void>;
   gradSums(request: GradSumsRequest): Promise<void>;
   gradInput(request: GradInputRequest): Promise<void>;
+  /**
+   * Whether `trainChannels` and `backwardChannels` serve these tensors laid out as `geo`: an
+   * executor that has them says so for channel-major tensors it can process channel by channel.
+   */
+  servesChannels?(geo: Geometry, tensors: readonly FloatArray[]): boolean;
+  /**
+   * Training forward channel by channel: each channel's statistics, then its y, while its values
+   * are still in the cache (one read of x from memory instead of two).
+   */
+  trainChannels?(request: TrainChannelsRequest): Promise<void>;
+  /** Backward channel by channel: each channel's sums, then its dx (one read of x and dy from memory instead of two). */
+  backwardChannels?(request: BackwardChannelsRequest): Promise<void>;
 }
 
 /** An executor that runs `kernels` over the whole tensor on the calling thread. */

@@ -66,6 +66,41 @@ export interface GradInputRequest extends GradInputParams {
   readonly geo: Geometry;
 }
 
+/**
+ * Training forward of whole channels in one pass over the tensor (see `Executor.trainChannels`):
+ * the batch statistics land in `stats`, y is written.
+ */
+export interface TrainChannelsRequest {
+  readonly x: FloatArray;
+  readonly y: FloatArray;
+  readonly geo: Geometry;
+  readonly eps: number;
+  /** Per-channel scale and shift, or undefined when not affine (1 and 0). */
+  readonly gamma?: FloatArray;
+  readonly beta?: FloatArray;
+  /** Written: the batch's mean, biased variance and inverse std per channel. */
+  readonly stats: { readonly batchMean: Float64Array; readonly batchVar: Float64Array; readonly invStd: Float64Array };
+}
+
+/**
+ * Backward of whole channels in one pass over the tensor (see `Executor.backwardChannels`):
+ * sum(dy) and dgamma land in `sums`, dx is written.
+ */
+export interface BackwardChannelsRequest {
+  readonly x: FloatArray;
+  readonly dy: FloatArray;
+  readonly dx: FloatArray;
+  readonly geo: Geometry;
+  /** Values per channel in the batch. */
+  readonly m: number;
+  readonly mean: FloatArray;
+  readonly invStd: FloatArray;
+  /** Per-channel scale, or undefined when not affine (1). */
+  readonly gamma?: FloatArray;
+  /** Written: sum(dy) and dgamma = sum(dy * xhat) per channel. */
+  readonly sums: { readonly sumDy: Float64Array; readonly dgamma: Float64Array };
+}
+
 /** A flat element range [start, end) of the tensor a kernel call covers. */
 export interface KernelRange {
   readonly start: number;

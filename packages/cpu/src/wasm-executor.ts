@@ -1,7 +1,7 @@
 import { mergeMoments, type FloatArray } from '@bnkit/core';
 import type { Executor } from './executor.js';
 import type { Geometry } from './geometry.js';
-import type { AffineRequest, GradInputRequest, GradSumsRequest, MomentsRequest } from './kernels.js';
+import type { AffineRequest, BackwardChannelsRequest, GradInputRequest, GradSumsRequest, MomentsRequest, TrainChannelsRequest } from './kernels.js';
 import type { WasmArena } from './wasm-arena.js';
 import type { KernelExports } from './wasm-module.js';
 import type { WorkerPool } from './worker-pool.js';
@@ -126,6 +126,66 @@ export class WasmExecutor implements Executor {
     await this.execute({ name: 'gradInput', geo, inputs: [x as Float32Array, dy as Float32Array], output: dx as Float32Array, params: [mean, kDy, kCentered, kConst], accumulators: 0 });
   }
 
+  /** Channel-major tensors (runs of `inner` > 1 values), every one in this memory. */
+  servesChannels(geo: Geometry, tensors: readonly FloatArray[]): boolean {
+    return geo.inner > 1 && tensors.every((t) => this.inPlace(t));
+  }
+
+  async trainChannels({ x, y, geo, eps, gamma, beta, stats }: TrainChannelsRequest): Promise<void> {
+    const [gammaAt, betaAt, meanAt, varianceAt, invStdAt, countAt] = this.channelArrays(geo.c, [gamma, beta], 4) as [number, number, number, number, number, number];
+    const n = geo.size / (geo.c * geo.inner);
+    await this.runChannelParts('trainChannels', geo, (first, end) => [x.byteOffset, y.byteOffset, n, geo.c, geo.inner, first, end, eps, gammaAt, betaAt, meanAt, varianceAt, invStdAt, countAt]);
+    this.readChannels(meanAt, stats.batchMean);
+    this.readChannels(varianceAt, stats.batchVar);
+    this.readChannels(invStdAt, stats.invStd);
+  }
+
+  async backwardChannels({ x, dy, dx, geo, m, mean, invStd, gamma, sums }: BackwardChannelsRequest): Promise<void> {
+    const [meanAt, invStdAt, gammaAt, sumDyAt, dgammaAt] = this.channelArrays(geo.c, [mean, invStd, gamma], 2) as [number, number, number, number, number];
+    const n = geo.size / (geo.c * geo.inner);
+    await this.runChannelParts('backwardChannels', geo, (first, end) => [x.byteOffset, dy.byteOffset, dx.byteOffset, n, geo.c, geo.inner, first, end, m, meanAt, invStdAt, gammaAt, sumDyAt, dgammaAt]);
+    this.readChannels(sumDyAt, sums.sumDy);
+    this.readChannels(dgammaAt, sums.dgamma);
+  }
+
+  /**
+   * Per-channel float64 arrays in the channel area: one per input, its values copied in, then
+   * `outputs` more for the kernel to write. Returns their pointers, 0 for an absent input
+   * (`gamma` or `beta` when not affine), which the kernels read as absent.
+   */
+  private channelArrays(c: number, inputs: readonly (ArrayLike<number> | undefined)[], outputs: number): number[] {
+    const stride = (this.stride = Math.ceil((c * 8) / 64) * 64);
+    this.reserveChannels(stride * (inputs.length + outputs));
+    const buffer = this.arena.buffer;
+    const pointers = inputs.map((values, k) => {
+      if (values === undefined) return 0;
+      const pointer = this.channelPointer + k * stride;
+      const view = new Float64Array(buffer, pointer, c);
+      if (values instanceof Float64Array) view.set(values);
+      else for (let ch = 0; ch < c; ch++) view[ch] = values[ch] as number;
+      return pointer;
+    });
+    for (let k = 0; k < outputs; k++) pointers.push(this.channelPointer + (inputs.length + k) * stride);
+    return pointers;
+  }
+
+  /** Copies c float64 values at `pointer` of the channel area into `into`. */
+  private readChannels(pointer: number, into: Float64Array): void {
+    into.set(new Float64Array(this.arena.buffer, pointer, into.length));
+  }
+
+  /** One call per thread over a range of whole channels, when the tensor is large enough to split. */
+  private async runChannelParts(name: KernelName, geo: Geometry, args: (first: number, end: number) => number[]): Promise<void> {
+    const pool = geo.size >= this.parallelThreshold ? this.pool() : undefined;
+    const parts = Math.min(geo.c, pool ? pool.size + 1 : 1);
+    const bound = (p: number): number => Math.round((geo.c * p) / parts);
+    await this.runParts(
+      name,
+      Array.from({ length: parts }, (_, p) => args(bound(p), bound(p + 1))),
+      pool,
+    );
+  }
+
   /**
    * Runs a plan over the whole tensor. Returns, per part (thread), the pointer of its first
    * accumulator (the others follow `stride` bytes apart), valid until the next call.
@@ -176,22 +236,31 @@ export class WasmExecutor implements Executor {
       return;
     }
     const bounds = Array.from({ length: parts + 1 }, (_, p) => (p === parts ? geo.size : Math.round((geo.size * p) / parts / SPLIT_ALIGN) * SPLIT_ALIGN));
+    const calls: number[][] = [];
+    for (let p = 0; p < parts; p++) {
+      const first = bounds[p] as number;
+      const count = (bounds[p + 1] as number) - first;
+      if (count > 0) calls.push(args(first, count, p));
+    }
+    await this.runParts(plan.name, calls, pool);
+  }
+
+  /**
+   * Runs kernel `name` once per argument list: the first on this thread, each other on a worker
+   * of `pool` (which must have one per extra call), all at once.
+   */
+  private async runParts(name: KernelName, calls: readonly number[][], pool: WorkerPool | undefined): Promise<void> {
     const started: number[] = [];
     try {
-      for (let p = 1; p < parts; p++) {
-        const first = bounds[p] as number;
-        const count = (bounds[p + 1] as number) - first;
-        if (count > 0) {
-          pool.start(p - 1, plan.name, args(first, count, p));
-          started.push(p - 1);
-        }
+      for (let p = 1; p < calls.length; p++) {
+        (pool as WorkerPool).start(p - 1, name, calls[p] as number[]);
+        started.push(p - 1);
       }
-      const count0 = bounds[1] as number;
-      if (count0 > 0) this.invoke(plan.name, args(0, count0, 0));
+      if (calls.length > 0) this.invoke(name, calls[0] as number[]);
     } finally {
       // Every started worker is joined, even when this thread's part threw: the memory it writes
       // must not be reused before it is done.
-      const joined = await Promise.allSettled(started.map((index) => pool.join(index)));
+      const joined = await Promise.allSettled(started.map((index) => (pool as WorkerPool).join(index)));
       const failed = joined.find((result) => result.status === 'rejected');
       if (failed) throw failed.reason;
     }

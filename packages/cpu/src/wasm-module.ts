@@ -21,10 +21,42 @@ export interface KernelExports {
     kConst: number,
     scratch: number,
   ): void;
+  trainChannels(
+    x: number,
+    y: number,
+    n: number,
+    c: number,
+    inner: number,
+    chFirst: number,
+    chEnd: number,
+    eps: number,
+    gamma: number,
+    beta: number,
+    mean: number,
+    variance: number,
+    invStd: number,
+    count: number,
+  ): void;
+  backwardChannels(
+    x: number,
+    dy: number,
+    dx: number,
+    n: number,
+    c: number,
+    inner: number,
+    chFirst: number,
+    chEnd: number,
+    m: number,
+    mean: number,
+    invStd: number,
+    gamma: number,
+    sumDy: number,
+    dgamma: number,
+  ): void;
 }
 
 /** The kernels' export names, in the order a worker's mailbox numbers them. */
-export const KERNEL_NAMES: readonly (keyof KernelExports)[] = ['moments', 'affine', 'gradSums', 'gradInput'];
+export const KERNEL_NAMES: readonly (keyof KernelExports)[] = ['moments', 'affine', 'gradSums', 'gradInput', 'trainChannels', 'backwardChannels'];
 
 /** The memory bounds the module was compiled for. */
 export const MEMORY_PAGES = KERNELS_MEMORY_PAGES;

@@ -78,7 +78,7 @@ describe('WorkerPool', () => {
     const arena = new WasmArena(MEMORY_PAGES);
     const pool = new WorkerPool(1, module, arena.memory, KERNEL_NAMES);
     try {
-      expect(() => pool.start(0, 'noSuchKernel', [])).toThrow(/a kernel among moments, affine, gradSums, gradInput, got noSuchKernel/);
+      expect(() => pool.start(0, 'noSuchKernel', [])).toThrow(/a kernel among moments, affine, .*, got noSuchKernel/);
       expect(() => pool.start(1, 'affine', [])).toThrow(BnBackendError);
       const { args } = affineCall(arena);
       pool.start(0, 'affine', args);
