@@ -10,11 +10,11 @@ import { f64at, setF32 } from './common';
 }
 
 // The float32 constants of one channel: hi, a, b, s and k' (see grad1).
-let constH: f32 = 0;
-let constA: f32 = 0;
-let constB: f32 = 0;
-let constS: f32 = 1;
-let constK: f32 = 0;
+export let constH: f32 = 0;
+export let constA: f32 = 0;
+export let constB: f32 = 0;
+export let constS: f32 = 1;
+export let constK: f32 = 0;
 
 // Below 2^-100, b (gamma * invStd^2 * dgamma / m, about 1e-62 for x near 1e30) would underflow
 // float32 while b * (x - h) does not: it is split into b * 2^t, near 2^-60, and 2^-t, which scales
@@ -87,11 +87,10 @@ export function gradInputRun(x: usize, dy: usize, dx: usize, n: i32): void {
   v128.store(dx + p3, f32x4.add(f32x4.add(f32x4.mul(a, g3), f32x4.mul(b, v3)), k));
 }
 
-// dx over `rows` whole rows of c channels with the per-channel constants at ph, pa, pb, ps, pc
+// dx over c channels of `rows` rows `stride` bytes apart with the per-channel constants at ph, pa, pb, ps, pc
 // (f32[c], cache-resident): four rows at a time, so each vector of constants loaded serves four
 // rows, then the last rows one by one.
-function gradInputRows(x: usize, dy: usize, dx: usize, rows: i32, c: i32, ph: usize, pa: usize, pb: usize, ps: usize, pc: usize): void {
-  const stride = <usize>c << 2;
+export function gradInputRows(x: usize, dy: usize, dx: usize, rows: i32, c: i32, stride: usize, ph: usize, pa: usize, pb: usize, ps: usize, pc: usize): void {
   const c4 = c & ~3;
   let base: usize = 0;
   let r = 0;
@@ -162,7 +161,7 @@ export function gradInput(x: usize, dy: usize, dx: usize, count: i32, first: i32
   const rows = (end - i) / c;
   if (rows > 0) {
     const q = <usize>(i - first) << 2;
-    gradInputRows(x + q, dy + q, dx + q, rows, c, ph, pa, pb, ps, pc);
+    gradInputRows(x + q, dy + q, dx + q, rows, c, <usize>c << 2, ph, pa, pb, ps, pc);
     i += rows * c;
   }
   for (; i < end; i++) gradInputOne(x, dy, dx, <usize>(i - first) << 2, <usize>(i % c) << 2, ph, pa, pb, ps, pc);

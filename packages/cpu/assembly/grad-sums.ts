@@ -114,13 +114,14 @@ export function gradSumsRun(px: usize, pg: usize, n: i32, ch: i32, mean: usize, 
   v128.store(pt, f64x2.add(v128.load(pt, 16), hi(t)), 16);
 }
 
-// The gradient sums of `rows` whole rows (see gradSums): groups of ROW_GROUP rows, 16 channels
+// The gradient sums of c channels of `rows` rows `stride` bytes apart (whole rows, or the
+// channels of a range of them; mean, sumDy and sumDyCentered point at their first channel's
+// entries; see gradSums): groups of ROW_GROUP rows, 16 channels
 // (a cache line) at a time down the rows, then 4, then one. The float32 products use x - k with
 // k = the mean rounded to float32, and the shift comes out exactly in float64 per channel at the
 // end. scratch: the shifts f32[c], then this call's sums f64[c] and f64[c], added to the totals
 // once checked.
-function gradSumsRows(x: usize, dy: usize, rows: i32, c: i32, mean: usize, sumDy: usize, sumDyCentered: usize, scratch: usize): void {
-  const stride = <usize>c << 2;
+export function gradSumsRows(x: usize, dy: usize, rows: i32, c: i32, stride: usize, mean: usize, sumDy: usize, sumDyCentered: usize, scratch: usize): void {
   const c16 = c & ~15;
   const c4 = c & ~3;
   const bK = scratch;
@@ -198,7 +199,7 @@ export function gradSums(x: usize, dy: usize, count: i32, first: i32, c: i32, in
   const rows = (end - i) / c;
   if (rows > 0) {
     const start = <usize>(i - first) << 2;
-    gradSumsRows(x + start, dy + start, rows, c, mean, sumDy, sumDyCentered, scratch);
+    gradSumsRows(x + start, dy + start, rows, c, <usize>c << 2, mean, sumDy, sumDyCentered, scratch);
     i += rows * c;
   }
   for (; i < end; i++) gradSumsOne(x + (<usize>(i - first) << 2), dy + (<usize>(i - first) << 2), i % c, mean, sumDy, sumDyCentered);

@@ -172,13 +172,14 @@ export function runMoments(x: usize, n: i32, ch: i32, accCount: usize, accMean: 
   v128.store(pd, f64x2.add(v128.load(pd, 16), hi(s)), 16);
 }
 
-// The shifts of c channels (see shiftOf) from the first SHIFT_SAMPLE of `rows` rows, summed row
+// The shifts of c channels (see shiftOf) from the first SHIFT_SAMPLE of `rows` rows `stride`
+// bytes apart, summed row
 // by row in float64 lanes into sums (f64[c], left zeroed) and stored as float32 at shifts.
-function shiftsOfRows(x: usize, rows: i32, c: i32, sums: usize, shifts: usize): void {
+function shiftsOfRows(x: usize, rows: i32, c: i32, stride: usize, sums: usize, shifts: usize): void {
   const sample = min(rows, SHIFT_SAMPLE);
   const c4 = c & ~3;
   for (let r = 0; r < sample; r++) {
-    const row = x + <usize>r * (<usize>c << 2);
+    const row = x + <usize>r * stride;
     let ch = 0;
     for (; ch < c4; ch += 4) {
       const v = v128.load(row + (<usize>ch << 2));
@@ -195,17 +196,18 @@ function shiftsOfRows(x: usize, rows: i32, c: i32, sums: usize, shifts: usize): 
   }
 }
 
-// Moments of `rows` whole rows of c channels in one pass, merged channel by channel (see finish):
+// Moments of c channels of `rows` rows `stride` bytes apart (whole rows of c channels, or the
+// channels of a range of them) in one pass, merged channel by channel into the accumulators at
+// accCount, accMean, accM2 (their first channel's entries; see finish):
 // each channel's shift is the mean of its first rows; groups of ROW_GROUP rows add in float32
 // lanes, 16 channels (a cache line) at a time down the rows, folded into float64 per group.
 // scratch: q and dev f64[c], then the shifts f32[c].
-function rowsMoments(x: usize, rows: i32, c: i32, accCount: usize, accMean: usize, accM2: usize, scratch: usize): void {
+export function rowsMoments(x: usize, rows: i32, c: i32, stride: usize, accCount: usize, accMean: usize, accM2: usize, scratch: usize): void {
   const bQ = scratch;
   const bDev = scratch + (<usize>c << 3);
   const bK = scratch + (<usize>c << 4);
   memory.fill(scratch, 0, <usize>c << 4);
-  const stride = <usize>c << 2;
-  shiftsOfRows(x, rows, c, bQ, bK);
+  shiftsOfRows(x, rows, c, stride, bQ, bK);
   const c16 = c & ~15;
   const c4 = c & ~3;
   for (let r = 0; r < rows; r += ROW_GROUP) {
@@ -248,7 +250,7 @@ export function moments(x: usize, count: i32, first: i32, c: i32, inner: i32, ac
   for (; i < end && i % c != 0; i++) merge(accCount, accMean, accM2, i % c, 1, f32at(x, i - first), 0);
   const rows = (end - i) / c;
   if (rows > 0) {
-    rowsMoments(x + (<usize>(i - first) << 2), rows, c, accCount, accMean, accM2, scratch);
+    rowsMoments(x + (<usize>(i - first) << 2), rows, c, <usize>c << 2, accCount, accMean, accM2, scratch);
     i += rows * c;
   }
   for (; i < end; i++) merge(accCount, accMean, accM2, i % c, 1, f32at(x, i - first), 0);

@@ -100,7 +100,7 @@ export async function trainForward(request: TrainForwardInput, context: Operatio
   const executor = context.choose([x, y]);
   const gamma = options.affine ? input.gamma : undefined;
   const beta = options.affine ? input.beta : undefined;
-  if (executor.trainChannels && executor.servesChannels?.(geo, [x, y])) {
+  if (executor.trainChannels && executor.servesChannels?.(geo, [x, y], 'trainForward')) {
     // Statistics and y channel by channel: the running statistics are copied before y is
     // written, whatever memory they share with it (gamma and beta are copied by the executor).
     const before = options.trackRunningStats ? { runningMean: scratch.from(input.runningMean as FloatArray), runningVar: scratch.from(input.runningVar as FloatArray), numBatchesTracked: input.numBatchesTracked } : input;
@@ -130,7 +130,11 @@ export async function inference(request: InferenceInput, context: OperationConte
   const y = outputBuffer(input.out?.y, 'out.y', input.x, info.size, context);
   const x = readableBeside(input.x, y, context.sameMemory);
   const executor = context.choose([x, y]);
-  if (options.trackRunningStats) {
+  if (options.trackRunningStats && executor.inferenceChannels && executor.servesChannels?.(geo, [x, y], 'inference')) {
+    const gamma = options.affine ? input.gamma : undefined;
+    const beta = options.affine ? input.beta : undefined;
+    await executor.inferenceChannels({ x, y, geo, eps: options.eps, runningMean: input.runningMean as FloatArray, runningVar: input.runningVar as FloatArray, gamma, beta });
+  } else if (options.trackRunningStats) {
     // One pass over the channels: mean, scale = gamma * invStd and shift = beta.
     const runningMean = input.runningMean as FloatArray;
     const runningVar = input.runningVar as FloatArray;
@@ -146,7 +150,7 @@ export async function inference(request: InferenceInput, context: OperationConte
       shift[ch] = beta ? (beta[ch] as number) : 0;
     }
     await executor.affine({ x, y, geo, mean, scale, shift });
-  } else if (executor.trainChannels && executor.servesChannels?.(geo, [x, y])) {
+  } else if (executor.trainChannels && executor.servesChannels?.(geo, [x, y], 'trainForward')) {
     const stats = newBatchStatistics(geo.c);
     await executor.trainChannels({ x, y, geo, eps: options.eps, gamma: options.affine ? input.gamma : undefined, beta: options.affine ? input.beta : undefined, stats });
   } else {
@@ -177,7 +181,7 @@ export async function backward(request: BackwardInput, context: OperationContext
   const m = info.perChannel;
   const gamma = options.affine ? (input.gamma as FloatArray) : undefined;
   const block = new Float64Array(2 * c);
-  if (executor.backwardChannels && executor.servesChannels?.(geo, [x, dy, dx])) {
+  if (executor.backwardChannels && executor.servesChannels?.(geo, [x, dy, dx], 'backward')) {
     // Sums and dx channel by channel; every per-channel input is copied in before dx is written.
     const sums = { sumDy: block.subarray(0, c), dgamma: block.subarray(c) };
     await executor.backwardChannels({ x, dy, dx, geo, m, mean: input.savedMean, invStd: input.savedInvStd, gamma, sums });

@@ -1,6 +1,6 @@
-import type { FloatArray } from '@bnkit/core';
+import type { FloatArray, Operation } from '@bnkit/core';
 import type { Geometry } from './geometry.js';
-import type { AffineRequest, BackwardChannelsRequest, GradInputRequest, GradSumsRequest, Kernels, MomentsRequest, TrainChannelsRequest } from './kernels.js';
+import type { AffineRequest, BackwardChannelsRequest, GradInputRequest, GradSumsRequest, InferenceChannelsRequest, Kernels, MomentsRequest, TrainChannelsRequest } from './kernels.js';
 
 /**
  * Runs the kernels over a whole tensor: on the calling thread, or split across worker threads.
@@ -13,10 +13,13 @@ export interface Executor {
   gradSums(request: GradSumsRequest): Promise<void>;
   gradInput(request: GradInputRequest): Promise<void>;
   /**
-   * Whether `trainChannels` and `backwardChannels` serve these tensors laid out as `geo`: an
-   * executor that has them says so for channel-major tensors it can process channel by channel.
+   * Whether `inferenceChannels`, `trainChannels` or `backwardChannels` (as `operation` names)
+   * serves these tensors laid out as `geo`: an executor that has them says so for tensors it can
+   * process by whole channels.
    */
-  servesChannels?(geo: Geometry, tensors: readonly FloatArray[]): boolean;
+  servesChannels?(geo: Geometry, tensors: readonly FloatArray[], operation: Operation): boolean;
+  /** Inference by whole channels, their constants computed where the kernels run. */
+  inferenceChannels?(request: InferenceChannelsRequest): Promise<void>;
   /**
    * Training forward channel by channel: each channel's statistics, then its y, while its values
    * are still in the cache (one read of x from memory instead of two).

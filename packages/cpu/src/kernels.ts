@@ -66,6 +66,19 @@ export interface GradInputRequest extends GradInputParams {
   readonly geo: Geometry;
 }
 
+/** Inference of whole channels from the running statistics (see `Executor.inferenceChannels`): y is written. */
+export interface InferenceChannelsRequest {
+  readonly x: FloatArray;
+  readonly y: FloatArray;
+  readonly geo: Geometry;
+  readonly eps: number;
+  readonly runningMean: FloatArray;
+  readonly runningVar: FloatArray;
+  /** Per-channel scale and shift, or undefined when not affine (1 and 0). */
+  readonly gamma?: FloatArray;
+  readonly beta?: FloatArray;
+}
+
 /**
  * Training forward of whole channels in one pass over the tensor (see `Executor.trainChannels`):
  * the batch statistics land in `stats`, y is written.

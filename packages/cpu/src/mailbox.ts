@@ -13,6 +13,8 @@ const KERNEL = 2; // index into the kernel names
 const ARGUMENT_COUNT = 3;
 const STATUS = 4; // 0: the call returned; 1: it threw (ERROR_LENGTH code units of text follow)
 const ERROR_LENGTH = 5;
+const WORKER_ASLEEP = 6; // 1 while the worker is (about to be) in Atomics.wait: only then is it notified
+const CALLER_WAITING = 7; // 1 while the caller awaits DONE with Atomics.waitAsync: only then is it notified
 const STOP = -1;
 
 /** Arguments a call can carry (the widest kernel takes 12). */
@@ -51,7 +53,11 @@ function serveKernelCalls(kernels, names, buffer, offset) {
         sequence = Atomics.load(words, ${SEQUENCE});
       }
       if (sequence === seen) {
-        Atomics.wait(words, ${SEQUENCE}, seen);
+        // Announce the sleep, then look once more: a caller that posted before seeing the
+        // announcement is seen here, one that posts after it notifies.
+        Atomics.store(words, ${WORKER_ASLEEP}, 1);
+        if (Atomics.load(words, ${SEQUENCE}) === seen) Atomics.wait(words, ${SEQUENCE}, seen);
+        Atomics.store(words, ${WORKER_ASLEEP}, 0);
         continue;
       }
     }
@@ -69,7 +75,7 @@ function serveKernelCalls(kernels, names, buffer, offset) {
       words[${STATUS}] = 1;
     }
     Atomics.store(words, ${DONE}, sequence);
-    Atomics.notify(words, ${DONE});
+    if (Atomics.load(words, ${CALLER_WAITING}) === 1) Atomics.notify(words, ${DONE});
   }
 }
 `;
@@ -106,7 +112,7 @@ export class Mailbox {
     for (let i = 0; i < args.length; i++) this.values[i] = args[i] as number;
     this.sequence = this.sequence === 0x7fffffff ? 1 : this.sequence + 1;
     Atomics.store(words, SEQUENCE, this.sequence);
-    Atomics.notify(words, SEQUENCE);
+    if (Atomics.load(words, WORKER_ASLEEP) === 1) Atomics.notify(words, SEQUENCE);
   }
 
   /**
@@ -129,8 +135,14 @@ export class Mailbox {
       if (seen === this.sequence) return;
       const waitAsync = (Atomics as unknown as { waitAsync?: (a: Int32Array, i: number, v: number, t?: number) => { async: boolean; value: Promise<string> | string } }).waitAsync;
       if (typeof waitAsync === 'function') {
+        // Announce the wait, then look once more (as the worker does before it sleeps).
+        Atomics.store(this.words, CALLER_WAITING, 1);
         const result = waitAsync(this.words, DONE, seen, 100);
-        if (result.async) await result.value;
+        try {
+          if (result.async) await result.value;
+        } finally {
+          Atomics.store(this.words, CALLER_WAITING, 0);
+        }
       } else {
         await new Promise((resolve) => setTimeout(resolve, 1));
       }

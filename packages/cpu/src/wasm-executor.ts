@@ -1,7 +1,7 @@
-import { mergeMoments, type FloatArray } from '@bnkit/core';
+import { mergeMoments, type FloatArray, type Operation } from '@bnkit/core';
 import type { Executor } from './executor.js';
 import type { Geometry } from './geometry.js';
-import type { AffineRequest, BackwardChannelsRequest, GradInputRequest, GradSumsRequest, MomentsRequest, TrainChannelsRequest } from './kernels.js';
+import type { AffineRequest, BackwardChannelsRequest, GradInputRequest, GradSumsRequest, InferenceChannelsRequest, MomentsRequest, TrainChannelsRequest } from './kernels.js';
 import type { WasmArena } from './wasm-arena.js';
 import type { KernelExports } from './wasm-module.js';
 import type { WorkerPool } from './worker-pool.js';
@@ -13,6 +13,15 @@ const STAGE_ELEMENTS = 16384;
 const STAGE_SLOTS = 3;
 /** Per-channel float64 arrays of a kernel's scratch (the largest, moments, needs 3.5). */
 const SCRATCH_ARRAYS = 4;
+/**
+ * Channels-last tensors are split between threads by channels only when each thread gets at
+ * least this many, 1 KiB of each row: the hardware prefetchers fetch neighbouring lines, so two
+ * threads reading alternate short pieces of each row would each pull in the whole tensor.
+ * Below that they are split by element ranges.
+ */
+const CHANNELS_PER_PART = 256;
+/** Channel ranges of channels-last rows start at multiples of a cache line of float32. */
+const CHANNEL_ALIGN = 16;
 
 type KernelName = keyof KernelExports;
 
@@ -26,8 +35,10 @@ interface KernelPlan {
   readonly output?: Float32Array;
   /** Per-channel float64 parameters copied in, shared by every part. */
   readonly params: readonly Float64Array[];
-  /** Per-channel float64 accumulators each part gets zeroed and returns. */
+  /** Per-channel float64 accumulators each part gets zeroed and returns, then its scratch. */
   readonly accumulators: number;
+  /** The float32 constants the kernel reads instead of parameters and scratch (affine). */
+  readonly constants?: number;
 }
 
 /** The options of a `WasmExecutor`. */
@@ -58,6 +69,8 @@ export class WasmExecutor implements Executor {
   private readonly parallelThreshold: number;
   private channelPointer = 0;
   private channelBytes = 0;
+  private constantsPointer = 0;
+  private constantsBytes = 0;
   /** Bytes between two per-channel arrays of the current call. */
   private stride = 0;
   private stagePointer = 0;
@@ -104,7 +117,10 @@ export class WasmExecutor implements Executor {
   }
 
   async affine({ x, y, geo, mean, scale, shift }: AffineRequest): Promise<void> {
-    await this.execute({ name: 'affine', geo, inputs: [x as Float32Array], output: y as Float32Array, params: [mean, scale, shift], accumulators: 0 });
+    const [meanAt, scaleAt, shiftAt] = this.channelArrays(geo.c, [mean, scale, shift], 0) as [number, number, number];
+    const constants = this.reserveConstants(geo.c);
+    this.kernels.affineConstants(meanAt, scaleAt, shiftAt, geo.c, constants);
+    await this.execute({ name: 'affine', geo, inputs: [x as Float32Array], output: y as Float32Array, params: [], accumulators: 0, constants });
   }
 
   async gradSums({ x, dy, geo, mean, sums }: GradSumsRequest): Promise<void> {
@@ -126,26 +142,64 @@ export class WasmExecutor implements Executor {
     await this.execute({ name: 'gradInput', geo, inputs: [x as Float32Array, dy as Float32Array], output: dx as Float32Array, params: [mean, kDy, kCentered, kConst], accumulators: 0 });
   }
 
-  /** Channel-major tensors (runs of `inner` > 1 values), every one in this memory. */
-  servesChannels(geo: Geometry, tensors: readonly FloatArray[]): boolean {
-    return geo.inner > 1 && tensors.every((t) => this.inPlace(t));
+  /**
+   * Inference: always (see `inferenceChannels`). Training forward and backward: every tensor in
+   * this memory, and channel-major (runs of `inner` > 1 values), or channels-last on one thread,
+   * or channels-last with at least CHANNELS_PER_PART channels for each thread.
+   */
+  servesChannels(geo: Geometry, tensors: readonly FloatArray[], operation: Operation): boolean {
+    if (operation === 'inference') return true;
+    if (!tensors.every((t) => this.inPlace(t))) return false;
+    const parts = this.channelParts(geo);
+    return geo.inner > 1 || parts === 1 || geo.c >= CHANNELS_PER_PART * parts;
+  }
+
+  /**
+   * Channel-major tensors in this memory go channel by channel, each thread taking whole
+   * channels; any other float32 tensors get their float32 constants computed once here, then
+   * the element-range affine kernel (split across threads, or staged).
+   */
+  async inferenceChannels({ x, y, geo, eps, runningMean, runningVar, gamma, beta }: InferenceChannelsRequest): Promise<void> {
+    if (!(geo.inner > 1 && this.inPlace(x) && this.inPlace(y))) {
+      const [gammaAt, betaAt, meanAt, varAt] = this.channelArrays(geo.c, [gamma, beta, runningMean, runningVar], 0) as [number, number, number, number];
+      const constants = this.reserveConstants(geo.c);
+      this.kernels.inferenceConstants(meanAt, varAt, gammaAt, betaAt, eps, geo.c, constants);
+      await this.execute({ name: 'affine', geo, inputs: [x as Float32Array], output: y as Float32Array, params: [], accumulators: 0, constants });
+      return;
+    }
+    const parts = this.channelParts(geo);
+    const at = this.channelArrays(geo.c, [gamma, beta, runningMean, runningVar], parts * SCRATCH_ARRAYS);
+    const [gammaAt, betaAt, meanAt, varAt] = at as [number, number, number, number];
+    const scratch = this.channelPointer + 4 * this.stride;
+    const n = geo.size / (geo.c * geo.inner);
+    await this.runChannelParts('inferenceChannels', geo, parts, (first, end, part) => [x.byteOffset, y.byteOffset, n, geo.c, geo.inner, first, end, eps, gammaAt, betaAt, meanAt, varAt, scratch + this.stride * part * SCRATCH_ARRAYS]);
   }
 
   async trainChannels({ x, y, geo, eps, gamma, beta, stats }: TrainChannelsRequest): Promise<void> {
-    const [gammaAt, betaAt, meanAt, varianceAt, invStdAt, countAt] = this.channelArrays(geo.c, [gamma, beta], 4) as [number, number, number, number, number, number];
+    const parts = this.channelParts(geo);
+    const at = this.channelArrays(geo.c, [gamma, beta], 4 + parts * SCRATCH_ARRAYS);
+    const [gammaAt, betaAt, meanAt, varianceAt, invStdAt, countAt] = at as [number, number, number, number, number, number];
     const n = geo.size / (geo.c * geo.inner);
-    await this.runChannelParts('trainChannels', geo, (first, end) => [x.byteOffset, y.byteOffset, n, geo.c, geo.inner, first, end, eps, gammaAt, betaAt, meanAt, varianceAt, invStdAt, countAt]);
+    await this.runChannelParts('trainChannels', geo, parts, (first, end, part) => [x.byteOffset, y.byteOffset, n, geo.c, geo.inner, first, end, eps, gammaAt, betaAt, meanAt, varianceAt, invStdAt, countAt, countAt + this.stride * (1 + part * SCRATCH_ARRAYS)]);
     this.readChannels(meanAt, stats.batchMean);
     this.readChannels(varianceAt, stats.batchVar);
     this.readChannels(invStdAt, stats.invStd);
   }
 
   async backwardChannels({ x, dy, dx, geo, m, mean, invStd, gamma, sums }: BackwardChannelsRequest): Promise<void> {
-    const [meanAt, invStdAt, gammaAt, sumDyAt, dgammaAt] = this.channelArrays(geo.c, [mean, invStd, gamma], 2) as [number, number, number, number, number];
+    const parts = this.channelParts(geo);
+    const at = this.channelArrays(geo.c, [mean, invStd, gamma], 2 + parts * SCRATCH_ARRAYS);
+    const [meanAt, invStdAt, gammaAt, sumDyAt, dgammaAt] = at as [number, number, number, number, number];
     const n = geo.size / (geo.c * geo.inner);
-    await this.runChannelParts('backwardChannels', geo, (first, end) => [x.byteOffset, dy.byteOffset, dx.byteOffset, n, geo.c, geo.inner, first, end, m, meanAt, invStdAt, gammaAt, sumDyAt, dgammaAt]);
+    await this.runChannelParts('backwardChannels', geo, parts, (first, end, part) => [x.byteOffset, dy.byteOffset, dx.byteOffset, n, geo.c, geo.inner, first, end, m, meanAt, invStdAt, gammaAt, sumDyAt, dgammaAt, dgammaAt + this.stride * (1 + part * SCRATCH_ARRAYS)]);
     this.readChannels(sumDyAt, sums.sumDy);
     this.readChannels(dgammaAt, sums.dgamma);
+  }
+
+  /** Threads that would share a channel-by-channel call on `geo`: all of them from the parallel threshold on, never more than the channels. */
+  private channelParts(geo: Geometry): number {
+    const pool = geo.size >= this.parallelThreshold ? this.pool() : undefined;
+    return Math.min(geo.c, pool ? pool.size + 1 : 1);
   }
 
   /**
@@ -174,16 +228,15 @@ export class WasmExecutor implements Executor {
     into.set(new Float64Array(this.arena.buffer, pointer, into.length));
   }
 
-  /** One call per thread over a range of whole channels, when the tensor is large enough to split. */
-  private async runChannelParts(name: KernelName, geo: Geometry, args: (first: number, end: number) => number[]): Promise<void> {
-    const pool = geo.size >= this.parallelThreshold ? this.pool() : undefined;
-    const parts = Math.min(geo.c, pool ? pool.size + 1 : 1);
-    const bound = (p: number): number => Math.round((geo.c * p) / parts);
-    await this.runParts(
-      name,
-      Array.from({ length: parts }, (_, p) => args(bound(p), bound(p + 1))),
-      pool,
-    );
+  /**
+   * One call per part over a range of whole channels: equal ranges, starting at multiples of
+   * CHANNEL_ALIGN for channels-last rows.
+   */
+  private async runChannelParts(name: KernelName, geo: Geometry, parts: number, args: (first: number, end: number, part: number) => number[]): Promise<void> {
+    const align = geo.inner > 1 ? 1 : CHANNEL_ALIGN;
+    const bound = (p: number): number => (p === parts ? geo.c : Math.round((geo.c * p) / parts / align) * align);
+    const calls = Array.from({ length: parts }, (_, p) => args(bound(p), bound(p + 1), p));
+    await this.runParts(name, calls, parts > 1 ? this.pool() : undefined);
   }
 
   /**
@@ -203,7 +256,7 @@ export class WasmExecutor implements Executor {
     this.reserveChannels(stride * (plan.params.length + parts * perPart));
     const buffer = this.arena.buffer;
     // The call's trailing arguments: parameter pointers, then the part's accumulators and scratch.
-    const channelArgs: number[] = [];
+    const channelArgs: number[] = plan.constants === undefined ? [] : [plan.constants];
     let next = this.channelPointer;
     for (const values of plan.params) {
       new Float64Array(buffer, next, c).set(values);
@@ -219,7 +272,7 @@ export class WasmExecutor implements Executor {
     const partArgs = (part: number): number[] => {
       const first = partPointers[part] as number;
       const args = channelArgs.slice();
-      for (let k = 0; k <= plan.accumulators; k++) args.push(first + k * stride);
+      if (plan.constants === undefined) for (let k = 0; k <= plan.accumulators; k++) args.push(first + k * stride);
       return args;
     };
     if (inPlace) await this.runInPlace(plan, tensors, parts, pool, partArgs);
@@ -299,6 +352,17 @@ export class WasmExecutor implements Executor {
 
   private invoke(name: KernelName, args: number[]): void {
     (this.kernels[name] as (...a: number[]) => void)(...args);
+  }
+
+  /** The area for c channels' float32 constants (3 per channel), kept apart from the per-channel area. */
+  private reserveConstants(c: number): number {
+    const bytes = c * 12;
+    if (bytes > this.constantsBytes) {
+      if (this.constantsBytes > 0) this.arena.freeBytes(this.constantsPointer);
+      this.constantsPointer = this.arena.allocateBytes(bytes);
+      this.constantsBytes = bytes;
+    }
+    return this.constantsPointer;
   }
 
   /** Makes the per-channel area at least `bytes` long. */

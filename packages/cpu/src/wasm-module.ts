@@ -5,7 +5,11 @@ import { KERNELS_MEMORY_PAGES, KERNELS_PRIVATE_WASM_BASE64, KERNELS_WASM_BASE64 
 /** The exports of the kernels module (see assembly/index.ts); every pointer is a byte offset. */
 export interface KernelExports {
   moments(x: number, count: number, first: number, c: number, inner: number, accCount: number, accMean: number, accM2: number, scratch: number): void;
-  affine(x: number, y: number, count: number, first: number, c: number, inner: number, mean: number, scale: number, shift: number, scratch: number): void;
+  affine(x: number, y: number, count: number, first: number, c: number, inner: number, constants: number): void;
+  /** Called on the calling thread only: the float32 constants of `affine` from float64 mean, scale and shift. */
+  affineConstants(mean: number, scale: number, shift: number, c: number, constants: number): void;
+  /** Called on the calling thread only: the float32 constants of `affine` from the running statistics. */
+  inferenceConstants(runningMean: number, runningVar: number, gamma: number, beta: number, eps: number, c: number, constants: number): void;
   gradSums(x: number, dy: number, count: number, first: number, c: number, inner: number, mean: number, sumDy: number, sumDyCentered: number, scratch: number): void;
   gradInput(
     x: number,
@@ -19,6 +23,21 @@ export interface KernelExports {
     kDy: number,
     kCentered: number,
     kConst: number,
+    scratch: number,
+  ): void;
+  inferenceChannels(
+    x: number,
+    y: number,
+    n: number,
+    c: number,
+    inner: number,
+    chFirst: number,
+    chEnd: number,
+    eps: number,
+    gamma: number,
+    beta: number,
+    runningMean: number,
+    runningVar: number,
     scratch: number,
   ): void;
   trainChannels(
@@ -36,6 +55,7 @@ export interface KernelExports {
     variance: number,
     invStd: number,
     count: number,
+    scratch: number,
   ): void;
   backwardChannels(
     x: number,
@@ -52,11 +72,12 @@ export interface KernelExports {
     gamma: number,
     sumDy: number,
     dgamma: number,
+    scratch: number,
   ): void;
 }
 
 /** The kernels' export names, in the order a worker's mailbox numbers them. */
-export const KERNEL_NAMES: readonly (keyof KernelExports)[] = ['moments', 'affine', 'gradSums', 'gradInput', 'trainChannels', 'backwardChannels'];
+export const KERNEL_NAMES: readonly (keyof KernelExports)[] = ['moments', 'affine', 'gradSums', 'gradInput', 'inferenceChannels', 'trainChannels', 'backwardChannels'];
 
 /** The memory bounds the module was compiled for. */
 export const MEMORY_PAGES = KERNELS_MEMORY_PAGES;

@@ -12,10 +12,10 @@ function affineCall(arena: WasmArena): { y: Float32Array; args: number[] } {
   const x = arena.allocateFloat32(8);
   x.set([1, 2, 3, 4, 5, 6, 7, 8]);
   const y = arena.allocateFloat32(8);
-  const params = arena.allocateBytes(3 * 8);
-  new Float64Array(arena.buffer, params, 3).set([4.5, 2, 1]);
-  const scratch = arena.allocateBytes(64);
-  return { y, args: [x.byteOffset, y.byteOffset, 8, 0, 1, 8, params, params + 8, params + 16, scratch] };
+  // The channel's float32 constants: hi, a, b'.
+  const constants = arena.allocateFloat32(3);
+  constants.set([4.5, 2, 1]);
+  return { y, args: [x.byteOffset, y.byteOffset, 8, 0, 1, 8, constants.byteOffset] };
 }
 
 describe('WorkerPool', () => {
@@ -57,7 +57,7 @@ describe('WorkerPool', () => {
     const pool = new WorkerPool(1, module, arena.memory, KERNEL_NAMES);
     try {
       // A pointer past the end of the memory traps in the worker.
-      pool.start(0, 'affine', [0xfffffff0, 0, 64, 0, 1, 64, 0, 0, 0, 0]);
+      pool.start(0, 'affine', [0xfffffff0, 0, 64, 0, 1, 64, 0]);
       const failure = await pool.join(0).then(
         () => undefined,
         (error: unknown) => error,
