@@ -1,4 +1,4 @@
-import { createReferenceBackend } from '@bnkit/core';
+import { createReferenceBackend, inverseStd } from '@bnkit/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCpuBackend, type CpuBackend } from '../src/index.js';
 
@@ -53,6 +53,35 @@ describe('moments when the first values of a channel are far from its mean', () 
         }
       }
       cpu.free(shared);
+    });
+  }
+});
+
+/**
+ * The kernels compute invStd = 1 / sqrt(var + eps) themselves, in the same float64 operations as
+ * core's `inverseStd`; the results must be the same numbers, bit for bit, on every path.
+ */
+describe("invStd computed in WebAssembly is core's inverseStd exactly", () => {
+  const cases = [
+    { layout: 'NCHW' as const, shape: [4, 6, 5, 7], threads: 2 },
+    { layout: 'NC' as const, shape: [64, 600], threads: 2 },
+    { layout: 'NHWC' as const, shape: [3, 5, 5, 24], threads: 1 },
+  ];
+  for (const { layout, shape, threads } of cases) {
+    it(`${layout} ${shape.join('x')} on ${threads} thread(s)`, async () => {
+      const cpu = createCpuBackend({ threads, parallelThreshold: 0 });
+      await cpu.init();
+      try {
+        const size = shape.reduce((a, b) => a * b, 1);
+        const x = cpu.allocate(size);
+        for (let i = 0; i < size; i++) x[i] = Math.sin(i * 0.37) * (1 + (i % 5)) + 0.1 * i;
+        const eps = 1e-3;
+        const got = await cpu.trainForward({ x, shape, layout, options: { eps, trackRunningStats: false } });
+        for (let ch = 0; ch < got.invStd.length; ch++) expect(got.invStd[ch]).toBe(inverseStd(got.batchVar[ch] as number, eps));
+        cpu.free(x);
+      } finally {
+        await cpu.dispose();
+      }
     });
   }
 });
