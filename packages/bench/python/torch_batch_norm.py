@@ -5,11 +5,12 @@ torch imported: {"ready": true, "torch": VERSION, "threads": N} or {"ready": fal
 Then every line read from stdin is one JSON request
 
     {"shape": [...], "layout": "NCHW", "operation": "inference" | "trainForward" | "backward",
-     "eps": ..., "momentum": ..., "minTimeMs": ..., "repeats": ..., "slowCallMs": ...}
+     "eps": ..., "momentum": ..., "minTimeMs": ..., "repeats": ..., "slowCallMs": ...,
+     "warmUpMs": ...}
 
 answered by one JSON line {"minMs": ..., "medianMs": ..., "maxMs": ..., "samples": [ms per call,
-...], "callsPerSample": n, "windowMs": ms} or {"error": "..."}. The timing scheme is the bench's own (see timing.ts): one warm-up call, a
-second unless the first was slow, then `repeats` samples (at most 3 for a slow call), each the
+...], "callsPerSample": n, "windowMs": ms} or {"error": "..."}. The timing scheme is the bench's own (see timing.ts): one warm-up call,
+more until `warmUpMs` has passed unless the first was slow, then `repeats` samples (at most 3 for a slow call), each the
 mean over as many calls as fit in `minTimeMs`. The process waits on stdin while the bench times
 other backends, so the two never compete for the cores.
 """
@@ -50,12 +51,15 @@ def logical_tensor(shape, layout):
     raise ValueError("unknown layout %s" % layout)
 
 
-def time_call(call, min_time_ms, repeats, slow_call_ms):
+def time_call(call, min_time_ms, repeats, slow_call_ms, warm_up_ms):
     start = time.perf_counter()
     call()
     first = (time.perf_counter() - start) * 1000
     if first < slow_call_ms:
-        call()
+        while True:
+            call()
+            if (time.perf_counter() - start) * 1000 >= warm_up_ms:
+                break
     else:
         repeats = min(repeats, 3)
     samples, fewest_calls, shortest_window = [], None, None
@@ -116,7 +120,7 @@ def main():
         try:
             request = json.loads(line)
             call = prepared_call(request)
-            reply(time_call(call, request["minTimeMs"], request["repeats"], request["slowCallMs"]))
+            reply(time_call(call, request["minTimeMs"], request["repeats"], request["slowCallMs"], request["warmUpMs"]))
         except Exception as error:
             reply({"error": "%s: %s" % (type(error).__name__, error)})
 

@@ -4,15 +4,16 @@ import { DEFAULT_CASES, caseText, parseCases } from './cases.js';
 import { formatBenchmarkTable } from './format-table.js';
 import { openBenchBackends } from './registered-backends.js';
 import { runBenchmark } from './run-benchmark.js';
-import { DEFAULT_TIMING } from './timing.js';
+import { DEFAULT_TIMING, WARM_UP_WINDOWS } from './timing.js';
 import { jsonText, writeJsonAtomic } from './write-json.js';
 
 const USAGE = [
-  'usage: bench-cli [--shapes LIST] [--backend NAMES] [--json FILE|-] [--min-time-ms N] [--repeats N] [--no-pytorch] [--python EXE]',
+  'usage: bench-cli [--shapes LIST] [--backend NAMES] [--json FILE|-] [--min-time-ms N] [--repeats N] [--warm-up-ms N] [--no-pytorch] [--python EXE]',
   `  --shapes       cases as DIMSxDIMS:LAYOUT, comma-separated (default ${DEFAULT_CASES.map(caseText).join(',')})`,
   '  --backend      comma-separated registered backends (default: every one available here)',
   '  --json         also write the report as JSON to FILE, or to standard output with -',
   `  --min-time-ms  least time per sample (default ${DEFAULT_TIMING.minTimeMs}); --repeats: samples per row (default ${DEFAULT_TIMING.repeats})`,
+  `  --warm-up-ms   calls repeated before a row's first sample (default ${WARM_UP_WINDOWS} sample windows, ${DEFAULT_TIMING.warmUpMs} ms by default)`,
   '  --no-pytorch   do not look for PyTorch; --python EXE: the interpreter with torch (default python3, then /usr/bin/python3)',
 ].join('\n');
 
@@ -31,6 +32,7 @@ async function main(): Promise<void> {
       json: { type: 'string' },
       'min-time-ms': { type: 'string' },
       repeats: { type: 'string' },
+      'warm-up-ms': { type: 'string' },
       'no-pytorch': { type: 'boolean' },
       python: { type: 'string' },
       help: { type: 'boolean' },
@@ -43,6 +45,7 @@ async function main(): Promise<void> {
   const cases = values.shapes === undefined ? DEFAULT_CASES : parseCases(values.shapes);
   const minTimeMs = positiveNumber('min-time-ms', values['min-time-ms']);
   const repeats = positiveNumber('repeats', values.repeats);
+  const warmUpMs = values['warm-up-ms'] === '0' ? 0 : positiveNumber('warm-up-ms', values['warm-up-ms']);
   const { backends, skipped } = await openBenchBackends(values.backend?.split(',').map((name) => name.trim()));
   try {
     const report = await runBenchmark({
@@ -53,6 +56,7 @@ async function main(): Promise<void> {
       pytorch: values['no-pytorch'] ? false : values.python !== undefined ? [values.python] : true,
       ...(minTimeMs !== undefined ? { minTimeMs } : {}),
       ...(repeats !== undefined ? { repeats: Math.round(repeats) } : {}),
+      ...(warmUpMs !== undefined ? { warmUpMs } : {}),
       onProgress: (done, total, label) => process.stderr.write(process.stderr.isTTY ? `\r${`${done}/${total} ${label}`.padEnd(80)}` : `${done}/${total} ${label}\n`),
     });
     if (process.stderr.isTTY) process.stderr.write('\n');

@@ -74,9 +74,9 @@ export function benchmarkTable(report: Pick<BenchmarkReport, 'rows'>): Benchmark
 
 /** The heading over a table: the processor and machine, the sampling, PyTorch's version. */
 export function benchmarkHeading(report: Pick<BenchmarkReport, 'environment' | 'timing' | 'pytorch' | 'threads' | 'startedAt'>): string {
-  const { minTimeMs, repeats } = report.timing;
+  const { minTimeMs, repeats, warmUpMs } = report.timing;
   const torch = report.pytorch ? `; PyTorch ${report.pytorch.version} on ${report.pytorch.threads} threads, OMP_WAIT_POLICY ${report.pytorch.ompWaitPolicy}` : '';
-  return `Processor: ${environmentText(report.environment)}\nStarted ${report.startedAt}; ${repeats} samples of at least ${minTimeMs} ms per row; copy-2t on ${report.threads} threads${torch}`;
+  return `Processor: ${environmentText(report.environment)}\nStarted ${report.startedAt}; ${warmUpMs} ms of warm-up, then ${repeats} samples of at least ${minTimeMs} ms per row; copy-2t on ${report.threads} threads${torch}`;
 }
 
 /** What the columns mean, printed under the table. */

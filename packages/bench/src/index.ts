@@ -9,6 +9,6 @@ export { openBenchBackends, type BenchBackends } from './registered-backends.js'
 export type { BenchmarkReport, BenchmarkRow, RowKind, SkippedRow } from './report.js';
 export { DEFAULT_BENCH_THREADS, runBenchmark, type BenchmarkOptions } from './run-benchmark.js';
 export { SharedCopy } from './shared-copy.js';
-export { DEFAULT_TIMING, TRUSTED_WINDOW_MS, median, summarizeSamples, timeCall, type Timing, type TimingOptions } from './timing.js';
+export { DEFAULT_TIMING, TRUSTED_WINDOW_MS, WARM_UP_WINDOWS, median, summarizeSamples, timeCall, type Timing, type TimingOptions } from './timing.js';
 export { trustWarnings } from './trust.js';
 export { jsonText, writeJsonAtomic } from './write-json.js';

@@ -50,5 +50,5 @@ export interface BenchmarkReport {
   readonly threads: number;
   /** PyTorch's version, interpreter, threads and OpenMP wait policy (see `PytorchSession`) when it was measured. */
   readonly pytorch?: { readonly version: string; readonly python: string; readonly threads: number; readonly ompWaitPolicy: string };
-  readonly timing: { readonly minTimeMs: number; readonly repeats: number; readonly slowCallMs: number };
+  readonly timing: { readonly minTimeMs: number; readonly repeats: number; readonly slowCallMs: number; readonly warmUpMs: number };
 }

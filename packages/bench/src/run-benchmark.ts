@@ -8,7 +8,7 @@ import { caseData, hasAllocator, operationCall, type Buffers, type CaseData, typ
 import { DEFAULT_PYTHONS, PYTORCH, startPytorch, type PytorchSession } from './pytorch.js';
 import type { BenchmarkReport, BenchmarkRow, RowKind, SkippedRow } from './report.js';
 import { SharedCopy } from './shared-copy.js';
-import { DEFAULT_TIMING, timeCall, type Timing, type TimingOptions } from './timing.js';
+import { DEFAULT_TIMING, WARM_UP_WINDOWS, timeCall, type Timing, type TimingOptions } from './timing.js';
 import { trustWarnings } from './trust.js';
 
 /** Threads of the two-thread copy baseline and of PyTorch unless told otherwise. */
@@ -24,6 +24,8 @@ export interface BenchmarkOptions {
   readonly minTimeMs?: number;
   /** Samples per row: min, median and max are reported (default 7; 3 for calls slower than 250 ms). */
   readonly repeats?: number;
+  /** Calls repeated before the first sample of a row, in ms (default three sample windows, `3 * minTimeMs`; see `TimingOptions.warmUpMs`). */
+  readonly warmUpMs?: number;
   /** Whether a backend with `allocate()` is also timed with plain Float32Arrays (default true). */
   readonly plainArrays?: boolean;
   /** The copy baselines to time (default both). */
@@ -128,7 +130,12 @@ function withRatios(group: readonly BenchmarkRow[]): BenchmarkRow[] {
  * (the registry) owns the backends' lifecycle.
  */
 export async function runBenchmark(options: BenchmarkOptions): Promise<BenchmarkReport> {
-  const timing: TimingOptions = { ...DEFAULT_TIMING, ...(options.minTimeMs !== undefined ? { minTimeMs: options.minTimeMs } : {}), ...(options.repeats !== undefined ? { repeats: options.repeats } : {}) };
+  const timing: { -readonly [K in keyof TimingOptions]: TimingOptions[K] } = {
+    ...DEFAULT_TIMING,
+    ...(options.minTimeMs !== undefined ? { minTimeMs: options.minTimeMs } : {}),
+    ...(options.repeats !== undefined ? { repeats: options.repeats } : {}),
+  };
+  timing.warmUpMs = options.warmUpMs ?? WARM_UP_WINDOWS * timing.minTimeMs;
   const threads = options.threads ?? DEFAULT_BENCH_THREADS;
   const environment = benchEnvironment();
   const startedAt = new Date().toISOString();
@@ -182,7 +189,7 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
       environment,
       threads,
       ...(pytorch ? { pytorch: { version: pytorch.version, python: pytorch.python, threads: pytorch.threads, ompWaitPolicy: pytorch.ompWaitPolicy } } : {}),
-      timing: { minTimeMs: timing.minTimeMs, repeats: timing.repeats, slowCallMs: timing.slowCallMs },
+      timing: { minTimeMs: timing.minTimeMs, repeats: timing.repeats, slowCallMs: timing.slowCallMs, warmUpMs: timing.warmUpMs },
     };
   } finally {
     await pytorch?.close();

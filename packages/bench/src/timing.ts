@@ -6,10 +6,22 @@ export interface TimingOptions {
   readonly repeats: number;
   /** Calls slower than this (ms) in warm-up get at most 3 samples, so slow backends finish. */
   readonly slowCallMs: number;
+  /**
+   * Calls are repeated for at least this long (ms) before the first sample, so that what is
+   * sampled is the steady state: JavaScript and WebAssembly compilers, worker threads and
+   * allocators settle within the first few hundred milliseconds of a new call. Skipped for a slow call.
+   */
+  readonly warmUpMs: number;
 }
 
-/** The default sampling: 7 samples of at least 100 ms each, at most 3 for calls of 250 ms or more. */
-export const DEFAULT_TIMING: TimingOptions = Object.freeze({ minTimeMs: 100, repeats: 7, slowCallMs: 250 });
+/** The warm-up the bench gives a row when none is asked for, in sample windows (`minTimeMs`). */
+export const WARM_UP_WINDOWS = 3;
+
+/**
+ * The default sampling: 300 ms of warm-up (three windows), then 7 samples of at least 100 ms
+ * each, at most 3 for calls of 250 ms or more.
+ */
+export const DEFAULT_TIMING: TimingOptions = Object.freeze({ minTimeMs: 100, repeats: 7, slowCallMs: 250, warmUpMs: WARM_UP_WINDOWS * 100 });
 
 /**
  * A sample window shorter than this (ms) is not trusted: one preemption by another process or
@@ -47,15 +59,18 @@ export function summarizeSamples(samples: readonly number[], callsPerSample: num
 }
 
 /**
- * Times `call`: one warm-up call, a second unless the first was slow, then `repeats` samples
- * (at most 3 for a slow call), each the mean time of as many calls as fit in `minTimeMs` (at
- * least one).
+ * Times `call`: one warm-up call; unless it was slow, more calls until `warmUpMs` has passed
+ * (at least one more); then `repeats` samples (at most 3 for a slow call), each the mean time of
+ * as many calls as fit in `minTimeMs` (at least one).
  */
 export async function timeCall(call: () => Promise<unknown> | unknown, options: TimingOptions): Promise<Timing> {
   let start = performance.now();
   await call();
   const first = performance.now() - start;
-  if (first < options.slowCallMs) await call();
+  if (first < options.slowCallMs) {
+    do await call();
+    while (performance.now() - start < options.warmUpMs);
+  }
   const repeats = first >= options.slowCallMs ? Math.min(options.repeats, 3) : options.repeats;
   const samples: number[] = [];
   let fewestCalls = Number.POSITIVE_INFINITY;

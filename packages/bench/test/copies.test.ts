@@ -2,7 +2,7 @@ import { BnValueError } from '@bnkit/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { COPY_BASELINE, COPY_BASELINES, SharedCopy, copyElements, measureCopy } from '../src/index.js';
 
-const timing = { minTimeMs: 1, repeats: 3, slowCallMs: 250 };
+const timing = { minTimeMs: 1, repeats: 3, slowCallMs: 250, warmUpMs: 0 };
 
 function shared(length: number): Float32Array {
   return new Float32Array(new SharedArrayBuffer(4 * length));

@@ -2,7 +2,7 @@ import { CONVENTIONS } from '@bnkit/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPytorch, type PytorchSession, type PytorchStart } from '../src/index.js';
 
-const quick = { minTimeMs: 1, repeats: 2, slowCallMs: 250 };
+const quick = { minTimeMs: 1, repeats: 2, slowCallMs: 250, warmUpMs: 0 };
 const torchDefaults = { eps: CONVENTIONS.pytorch.defaultEps, momentum: CONVENTIONS.pytorch.defaultMomentum };
 
 describe('startPytorch', () => {

@@ -2,7 +2,7 @@ import { createReferenceBackend, LAYOUTS, type Backend } from '@bnkit/core';
 import { describe, expect, it } from 'vitest';
 import { minimumBytes, runBenchmark, type BenchmarkRow } from '../src/index.js';
 
-const quick = { minTimeMs: 1, repeats: 3 };
+const quick = { minTimeMs: 1, repeats: 3, warmUpMs: 0 };
 
 /** A reference backend that also allocates (plain arrays standing in for its own memory). */
 function allocating(): Backend {
@@ -56,7 +56,7 @@ describe('runBenchmark', () => {
   it('names the processor and the sampling, and warns that 1 ms windows are too short to trust', async () => {
     const report = await runBenchmark({ backends: [], cases: [{ shape: [4, 3], layout: 'NC' }], operations: ['inference'], ...quick });
     expect(report.environment.cpuModel).not.toBe('');
-    expect(report.timing).toEqual({ minTimeMs: 1, repeats: 3, slowCallMs: 250 });
+    expect(report.timing).toEqual({ minTimeMs: 1, repeats: 3, slowCallMs: 250, warmUpMs: quick.warmUpMs });
     expect(report.warnings.some((w) => w.startsWith('timing window too short to trust'))).toBe(true);
   });
 

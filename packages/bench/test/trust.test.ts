@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { TRUSTED_WINDOW_MS, trustWarnings, type BenchEnvironment, type BenchmarkRow } from '../src/index.js';
 
 const idle: BenchEnvironment = { node: 'v20', platform: 'linux', arch: 'x64', cpus: 2, cpuModel: 'Test CPU', loadAverage: 0.1, memoryGiB: 8 };
-const timing = { minTimeMs: 100, repeats: 7, slowCallMs: 250 };
+const timing = { minTimeMs: 100, repeats: 7, slowCallMs: 250, warmUpMs: 300 };
 
 function row(windowMs: number, error?: string): BenchmarkRow {
   return {

@@ -1,4 +1,4 @@
-import { gigabytesPerSecond, median, minimumBytes } from '@bnkit/bench';
+import { WARM_UP_WINDOWS, gigabytesPerSecond, median, minimumBytes } from '@bnkit/bench';
 import type { Layout, Operation } from '@bnkit/core';
 import { openBrowserSession, type BrowserInfo, type BrowserSession, type BrowserSessionOptions } from './browser-session.js';
 import type { PageTiming } from './page/protocol.js';
@@ -17,6 +17,8 @@ export interface BrowserBenchOptions extends BrowserSessionOptions {
   readonly minTimeMs?: number;
   /** Samples per measurement; default 7. */
   readonly repeats?: number;
+  /** Calls repeated before the first sample, in ms; default `WARM_UP_WINDOWS * minTimeMs`. */
+  readonly warmUpMs?: number;
   /** A session to run in (left open); default a new one, closed at the end. */
   readonly session?: BrowserSession;
 }
@@ -66,12 +68,14 @@ export async function benchInBrowser(options: BrowserBenchOptions): Promise<Brow
     const inPage = new Set(session.page.backends.map((backend) => backend.name));
     const names = options.backends ?? [...inPage];
     const copyBytes = Object.fromEntries(options.operations.map((operation) => [operation, minimumBytes(options.shape, operation)]));
+    const minTimeMs = options.minTimeMs ?? 100;
     const timings = await session.call('bench', names.filter((name) => inPage.has(name)), {
       shape: options.shape,
       layout: options.layout,
       operations: options.operations,
-      minTimeMs: options.minTimeMs ?? 100,
+      minTimeMs,
       repeats: options.repeats ?? 7,
+      warmUpMs: options.warmUpMs ?? WARM_UP_WINDOWS * minTimeMs,
       copyBytes,
     });
     const missing: PageTiming[] = names

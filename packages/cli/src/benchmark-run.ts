@@ -3,10 +3,14 @@ import type { BenchmarkReport, BenchmarkRow } from '@bnkit/bench';
 import { importPackage, requireExport } from './load-package.js';
 import type { Progress } from './progress.js';
 
-/** How long to measure: at least `minTimeMs` per sample, `repeats` samples (min, median and max are kept). */
+/**
+ * How long to measure: `warmUpMs` of calls first, then `repeats` samples of at least `minTimeMs`
+ * each (min, median and max are kept).
+ */
 export interface Timing {
   readonly minTimeMs?: number;
   readonly repeats?: number;
+  readonly warmUpMs?: number;
 }
 
 /** The function of `@bnkit/bench` the CLI calls. */

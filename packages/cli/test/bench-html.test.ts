@@ -29,7 +29,7 @@ const report: BenchmarkReport = {
   startedAt: '2026-01-01T00:00:00.000Z',
   environment: { node: 'v20.0.0', platform: 'linux', arch: 'x64', cpus: 2, cpuModel: 'Test CPU', loadAverage: 0, memoryGiB: 8 },
   threads: 2,
-  timing: { minTimeMs: 100, repeats: 3, slowCallMs: 250 },
+  timing: { minTimeMs: 100, repeats: 3, slowCallMs: 250, warmUpMs: 300 },
 };
 
 describe('benchHtml', () => {

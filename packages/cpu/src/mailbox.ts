@@ -10,7 +10,7 @@
 const SEQUENCE = 0; // the caller's latest call (STOP ends the worker)
 const DONE = 1; // the call the worker finished last
 const KERNEL = 2; // index into the kernel names
-const ARGUMENT_COUNT = 3;
+// word 3 is unused
 const STATUS = 4; // 0: the call returned; 1: it threw (ERROR_LENGTH code units of text follow)
 const ERROR_LENGTH = 5;
 const WORKER_ASLEEP = 6; // 1 while the worker is (about to be) in Atomics.wait: only then is it notified
@@ -63,10 +63,11 @@ function serveKernelCalls(kernels, names, buffer, offset) {
     }
     if (sequence === ${STOP}) return;
     seen = sequence;
-    const args = new Array(words[${ARGUMENT_COUNT}]);
-    for (let i = 0; i < args.length; i++) args[i] = values[i];
     try {
-      functions[words[${KERNEL}]](...args);
+      // Every call passes all ${MAX_KERNEL_ARGUMENTS} values (a WebAssembly export ignores the ones past its
+      // parameters), so that serving a call allocates nothing: a collection in this thread would
+      // stall the caller, which waits for its part.
+      functions[words[${KERNEL}]](${Array.from({ length: MAX_KERNEL_ARGUMENTS }, (_, i) => `values[${i}]`).join(', ')});
       words[${STATUS}] = 0;
     } catch (error) {
       const message = String((error && error.stack) || error).slice(0, ${ERROR_UNITS});
@@ -108,7 +109,6 @@ export class Mailbox {
   post(kernel: number, args: readonly number[]): void {
     const words = this.words;
     words[KERNEL] = kernel;
-    words[ARGUMENT_COUNT] = args.length;
     for (let i = 0; i < args.length; i++) this.values[i] = args[i] as number;
     this.sequence = this.sequence === 0x7fffffff ? 1 : this.sequence + 1;
     Atomics.store(words, SEQUENCE, this.sequence);

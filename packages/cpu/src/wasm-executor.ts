@@ -214,9 +214,7 @@ export class WasmExecutor implements Executor {
     const pointers = inputs.map((values, k) => {
       if (values === undefined) return 0;
       const pointer = this.channelPointer + k * stride;
-      const view = new Float64Array(buffer, pointer, c);
-      if (values instanceof Float64Array) view.set(values);
-      else for (let ch = 0; ch < c; ch++) view[ch] = values[ch] as number;
+      new Float64Array(buffer, pointer, c).set(values);
       return pointer;
     });
     for (let k = 0; k < outputs; k++) pointers.push(this.channelPointer + (inputs.length + k) * stride);

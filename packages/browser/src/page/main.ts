@@ -144,7 +144,7 @@ const api: PageApi = {
       const length = Math.max(1, Math.round((options.copyBytes[operation] ?? 0) / 8));
       const source = new Float32Array(length).fill(1.5);
       const target = new Float32Array(length);
-      timings.push({ subject: 'copy', operation, samplesMs: await timeSamples(() => target.set(source), options.minTimeMs, options.repeats) });
+      timings.push({ subject: 'copy', operation, samplesMs: await timeSamples(() => target.set(source), options.minTimeMs, options.repeats, options.warmUpMs) });
     }
     for (const name of names) {
       const opened = await openBackend(name);
@@ -156,7 +156,7 @@ const api: PageApi = {
         let prepared: OperationCall | undefined;
         try {
           prepared = operationCall(opened.backend, options.shape, options.layout, operation);
-          timings.push({ subject: name, operation, samplesMs: await timeSamples(prepared.call, options.minTimeMs, options.repeats) });
+          timings.push({ subject: name, operation, samplesMs: await timeSamples(prepared.call, options.minTimeMs, options.repeats, options.warmUpMs) });
         } catch (error) {
           timings.push({ subject: name, operation, samplesMs: [], error: message(error) });
         } finally {

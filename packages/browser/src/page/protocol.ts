@@ -63,6 +63,8 @@ export interface PageBenchOptions {
   readonly minTimeMs: number;
   /** Samples per measurement. */
   readonly repeats: number;
+  /** Calls repeated before the first sample (ms). */
+  readonly warmUpMs: number;
   /** The bytes each operation must move (`@bnkit/bench`'s `minimumBytes`), for the copy baseline. */
   readonly copyBytes: Readonly<Partial<Record<Operation, number>>>;
 }

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { LAYOUTS, listUnavailablePackages, type Operation } from '@bnkit/core';
-import { BENCHMARK_LEGEND, DEFAULT_CASES, DEFAULT_TIMING, benchmarkHeading, caseText, parseCases, type BenchCase } from '@bnkit/bench';
+import { BENCHMARK_LEGEND, DEFAULT_CASES, DEFAULT_TIMING, WARM_UP_WINDOWS, benchmarkHeading, caseText, parseCases, type BenchCase } from '@bnkit/bench';
 import { writeFileAtomic } from '@bnkit/core/node';
 import { backendOptionHelp, openSelection, parseBackendSelection, selectionFailed, type BackendSelection } from '../backend-selection.js';
 import { benchHtml } from '../bench-html.js';
@@ -70,6 +70,7 @@ interface RawBenchOptions {
   op: string;
   minTimeMs: string;
   repeats: string;
+  warmUpMs?: string;
   pytorch: boolean;
   python?: string;
   json?: string;
@@ -111,13 +112,18 @@ export function registerBenchCommand(program: Command, context: CommandContext):
     .option('--op <ops>', 'comma-separated operations: inference, trainForward, backward', 'inference,trainForward,backward')
     .option('--min-time-ms <ms>', 'least time per sample in milliseconds', String(DEFAULT_TIMING.minTimeMs))
     .option('--repeats <n>', 'samples per row; min, median and max are reported', String(DEFAULT_TIMING.repeats))
+    .option('--warm-up-ms <ms>', `calls repeated before a row's first sample in milliseconds (default: ${WARM_UP_WINDOWS} times --min-time-ms)`)
     .option('--no-pytorch', 'do not look for PyTorch (by default it is timed in the same run when python3 can import torch)')
     .option('--python <exe>', 'the Python interpreter with torch (default: python3, then /usr/bin/python3)')
     .option('--html <file>', 'also write a self-contained HTML page with charts of ms and GB/s and their spread');
   addJsonOption(addBrowserOption(command), 'the report (every row with min, median and max)').action(async (raw: RawBenchOptions) => {
     const cases = parseBenchCases({ ...raw, ...(command.getOptionValueSource('shapes') === 'default' ? { shapes: undefined } : {}) });
     const operations = parseOperations('--op', raw.op);
-    const timing = { minTimeMs: parsePositiveNumber('--min-time-ms', raw.minTimeMs), repeats: parseInteger('--repeats', raw.repeats, 1, 1000) };
+    const timing = {
+      minTimeMs: parsePositiveNumber('--min-time-ms', raw.minTimeMs),
+      repeats: parseInteger('--repeats', raw.repeats, 1, 1000),
+      ...(raw.warmUpMs !== undefined ? { warmUpMs: parseInteger('--warm-up-ms', raw.warmUpMs, 0, 600_000) } : {}),
+    };
     if (raw.browser) {
       // The page times one case: --shape, one --shapes entry, or the first default case.
       const given = command.getOptionValueSource('shapes') !== 'default';

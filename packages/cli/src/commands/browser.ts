@@ -89,6 +89,7 @@ export interface BrowserTimingOptions {
   readonly layout: Layout;
   readonly minTimeMs?: number;
   readonly repeats?: number;
+  readonly warmUpMs?: number;
 }
 
 /** The shape, layout and timing options of a command, parsed as the Node command parses them. */

@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
-import { DEFAULT_TIMING } from '@bnkit/bench';
+import { DEFAULT_TIMING, WARM_UP_WINDOWS } from '@bnkit/bench';
 import { BnError, LAYOUTS, describeValue, type Layout } from '@bnkit/core';
 import { checkOutputPath, isSameFile } from '@bnkit/core/node';
 import type { Timing } from '../benchmark-run.js';
@@ -17,15 +17,17 @@ export interface RawShapeOptions {
   layout: string;
   minTimeMs?: string;
   repeats?: string;
+  warmUpMs?: string;
 }
 
-/** Adds `--shape`, `--layout`, `--min-time-ms` and `--repeats` to a command. */
+/** Adds `--shape`, `--layout`, `--min-time-ms`, `--repeats` and `--warm-up-ms` to a command. */
 export function addShapeOptions(command: Command, defaultShape: string, defaultLayout: Layout = 'NCHW'): Command {
   return command
     .option('--shape <dims>', 'comma-separated dims in layout order', defaultShape)
     .addOption(new Option('--layout <layout>', 'memory layout').choices(LAYOUTS).default(defaultLayout))
     .option('--min-time-ms <ms>', 'least time per measurement in milliseconds', String(DEFAULT_TIMING.minTimeMs))
-    .option('--repeats <n>', 'measurements per operation; the median is reported', String(DEFAULT_TIMING.repeats));
+    .option('--repeats <n>', 'measurements per operation; the median is reported', String(DEFAULT_TIMING.repeats))
+    .option('--warm-up-ms <ms>', `calls repeated before the first measurement in milliseconds (default: ${WARM_UP_WINDOWS} times --min-time-ms)`);
 }
 
 /**
@@ -39,6 +41,7 @@ export function parseShapeOptions(raw: RawShapeOptions): { shape: number[]; layo
   const timing: Timing = {
     ...(raw.minTimeMs !== undefined ? { minTimeMs: parsePositiveNumber('--min-time-ms', raw.minTimeMs) } : {}),
     ...(raw.repeats !== undefined ? { repeats: parseInteger('--repeats', raw.repeats, 1, 1000) } : {}),
+    ...(raw.warmUpMs !== undefined ? { warmUpMs: parseInteger('--warm-up-ms', raw.warmUpMs, 0, 600_000) } : {}),
   };
   return { shape, layout, timing };
 }
