@@ -37,37 +37,6 @@ function channelGradient(ch: i32, m: f64, mean: usize, invStd: usize, gamma: usi
 }
 
 /**
- * Inference of channels [chFirst, chEnd) of x, [n, c, inner] (channels-last rows when inner is
- * 1): per channel invStd = 1 / sqrt(runningVar + eps) (core's inverseStd, the same float64
- * operations), then y = (x - runningMean) * scale + shift with scale = gamma * invStd and shift
- * = beta (invStd and 0 when gamma and beta are 0, not affine). scratch (channels-last only)
- * holds 1.5 f64 per channel of the range.
- */
-export function inferenceChannels(x: usize, y: usize, n: i32, c: i32, inner: i32, chFirst: i32, chEnd: i32, eps: f64, gamma: usize, beta: usize, runningMean: usize, runningVar: usize, scratch: usize): void {
-  const width = chEnd - chFirst;
-  const w4 = <usize>width << 2;
-  for (let ch = chFirst; ch < chEnd; ch++) {
-    const s = 1 / Math.sqrt(f64at(runningVar, ch) + eps);
-    setAffineConstants(f64at(runningMean, ch), gamma != 0 ? f64at(gamma, ch) * s : s, beta != 0 ? f64at(beta, ch) : 0);
-    if (inner > 1) {
-      for (let b = 0; b < n; b++) {
-        const o = runOffset(b, ch, c, inner);
-        affineRun(x + o, y + o, inner);
-      }
-    } else {
-      const i = ch - chFirst;
-      setF32(scratch, i, constH);
-      setF32(scratch + w4, i, constA);
-      setF32(scratch + 2 * w4, i, constB);
-    }
-  }
-  if (inner == 1) {
-    const first = <usize>chFirst << 2;
-    affineRows(x + first, y + first, n, width, <usize>c << 2, scratch, scratch + w4, scratch + 2 * w4);
-  }
-}
-
-/**
  * Training forward of channels [chFirst, chEnd) of x, [n, c, inner] (channels-last rows when
  * inner is 1, n rows): per channel the float64 moments (see moments.ts), the biased variance,
  * invStd = 1 / sqrt(var + eps), then y = (x - mean) * scale + shift with scale = gamma * invStd

@@ -130,10 +130,10 @@ export async function inference(request: InferenceInput, context: OperationConte
   const y = outputBuffer(input.out?.y, 'out.y', input.x, info.size, context);
   const x = readableBeside(input.x, y, context.sameMemory);
   const executor = context.choose([x, y]);
-  if (options.trackRunningStats && executor.inferenceChannels && executor.servesChannels?.(geo, [x, y], 'inference')) {
+  if (options.trackRunningStats && executor.runningInference) {
     const gamma = options.affine ? input.gamma : undefined;
     const beta = options.affine ? input.beta : undefined;
-    await executor.inferenceChannels({ x, y, geo, eps: options.eps, runningMean: input.runningMean as FloatArray, runningVar: input.runningVar as FloatArray, gamma, beta });
+    await executor.runningInference({ x, y, geo, eps: options.eps, runningMean: input.runningMean as FloatArray, runningVar: input.runningVar as FloatArray, gamma, beta });
   } else if (options.trackRunningStats) {
     // One pass over the channels: mean, scale = gamma * invStd and shift = beta.
     const runningMean = input.runningMean as FloatArray;

@@ -1,6 +1,6 @@
 import type { FloatArray, Operation } from '@bnkit/core';
 import type { Geometry } from './geometry.js';
-import type { AffineRequest, BackwardChannelsRequest, GradInputRequest, GradSumsRequest, InferenceChannelsRequest, Kernels, MomentsRequest, TrainChannelsRequest } from './kernels.js';
+import type { AffineRequest, BackwardChannelsRequest, GradInputRequest, GradSumsRequest, RunningInferenceRequest, Kernels, MomentsRequest, TrainChannelsRequest } from './kernels.js';
 
 /**
  * Runs the kernels over a whole tensor: on the calling thread, or split across worker threads.
@@ -13,13 +13,15 @@ export interface Executor {
   gradSums(request: GradSumsRequest): Promise<void>;
   gradInput(request: GradInputRequest): Promise<void>;
   /**
-   * Whether `inferenceChannels`, `trainChannels` or `backwardChannels` (as `operation` names)
-   * serves these tensors laid out as `geo`: an executor that has them says so for tensors it can
-   * process by whole channels.
+   * Whether `trainChannels` or `backwardChannels` (as `operation` names) serves these tensors laid
+   * out as `geo`: an executor that has them says so for tensors it can process by whole channels.
    */
-  servesChannels?(geo: Geometry, tensors: readonly FloatArray[], operation: Operation): boolean;
-  /** Inference by whole channels, their constants computed where the kernels run. */
-  inferenceChannels?(request: InferenceChannelsRequest): Promise<void>;
+  servesChannels?(geo: Geometry, tensors: readonly FloatArray[], operation: Exclude<Operation, 'inference'>): boolean;
+  /**
+   * Inference from the running statistics with every per-channel constant computed once where
+   * the kernels run (no per-channel loop in JavaScript).
+   */
+  runningInference?(request: RunningInferenceRequest): Promise<void>;
   /**
    * Training forward channel by channel: each channel's statistics, then its y, while its values
    * are still in the cache (one read of x from memory instead of two).

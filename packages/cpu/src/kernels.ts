@@ -66,8 +66,8 @@ export interface GradInputRequest extends GradInputParams {
   readonly geo: Geometry;
 }
 
-/** Inference of whole channels from the running statistics (see `Executor.inferenceChannels`): y is written. */
-export interface InferenceChannelsRequest {
+/** Inference from the running statistics (see `Executor.runningInference`): y is written. */
+export interface RunningInferenceRequest {
   readonly x: FloatArray;
   readonly y: FloatArray;
   readonly geo: Geometry;

@@ -1,7 +1,7 @@
-import { mergeMoments, type FloatArray, type Operation } from '@bnkit/core';
+import { mergeMoments, type FloatArray } from '@bnkit/core';
 import type { Executor } from './executor.js';
 import type { Geometry } from './geometry.js';
-import type { AffineRequest, BackwardChannelsRequest, GradInputRequest, GradSumsRequest, InferenceChannelsRequest, MomentsRequest, TrainChannelsRequest } from './kernels.js';
+import type { AffineRequest, BackwardChannelsRequest, GradInputRequest, GradSumsRequest, RunningInferenceRequest, MomentsRequest, TrainChannelsRequest } from './kernels.js';
 import type { WasmArena } from './wasm-arena.js';
 import type { KernelExports } from './wasm-module.js';
 import type { WorkerPool } from './worker-pool.js';
@@ -143,36 +143,25 @@ export class WasmExecutor implements Executor {
   }
 
   /**
-   * Inference: always (see `inferenceChannels`). Training forward and backward: every tensor in
-   * this memory, and channel-major (runs of `inner` > 1 values), or channels-last on one thread,
-   * or channels-last with at least CHANNELS_PER_PART channels for each thread.
+   * Every tensor in this memory, and channel-major (runs of `inner` > 1 values), or channels-last
+   * on one thread, or channels-last with at least CHANNELS_PER_PART channels for each thread.
    */
-  servesChannels(geo: Geometry, tensors: readonly FloatArray[], operation: Operation): boolean {
-    if (operation === 'inference') return true;
+  servesChannels(geo: Geometry, tensors: readonly FloatArray[]): boolean {
     if (!tensors.every((t) => this.inPlace(t))) return false;
     const parts = this.channelParts(geo);
     return geo.inner > 1 || parts === 1 || geo.c >= CHANNELS_PER_PART * parts;
   }
 
   /**
-   * Channel-major tensors in this memory go channel by channel, each thread taking whole
-   * channels; any other float32 tensors get their float32 constants computed once here, then
-   * the element-range affine kernel (split across threads, or staged).
+   * The float32 constants computed once on this thread from the running statistics, then the
+   * affine kernel over element ranges (split across threads, or staged): contiguous halves
+   * stream faster than whole channels for this one pass.
    */
-  async inferenceChannels({ x, y, geo, eps, runningMean, runningVar, gamma, beta }: InferenceChannelsRequest): Promise<void> {
-    if (!(geo.inner > 1 && this.inPlace(x) && this.inPlace(y))) {
-      const [gammaAt, betaAt, meanAt, varAt] = this.channelArrays(geo.c, [gamma, beta, runningMean, runningVar], 0) as [number, number, number, number];
-      const constants = this.reserveConstants(geo.c);
-      this.kernels.inferenceConstants(meanAt, varAt, gammaAt, betaAt, eps, geo.c, constants);
-      await this.execute({ name: 'affine', geo, inputs: [x as Float32Array], output: y as Float32Array, params: [], accumulators: 0, constants });
-      return;
-    }
-    const parts = this.channelParts(geo);
-    const at = this.channelArrays(geo.c, [gamma, beta, runningMean, runningVar], parts * SCRATCH_ARRAYS);
-    const [gammaAt, betaAt, meanAt, varAt] = at as [number, number, number, number];
-    const scratch = this.channelPointer + 4 * this.stride;
-    const n = geo.size / (geo.c * geo.inner);
-    await this.runChannelParts('inferenceChannels', geo, parts, (first, end, part) => [x.byteOffset, y.byteOffset, n, geo.c, geo.inner, first, end, eps, gammaAt, betaAt, meanAt, varAt, scratch + this.stride * part * SCRATCH_ARRAYS]);
+  async runningInference({ x, y, geo, eps, runningMean, runningVar, gamma, beta }: RunningInferenceRequest): Promise<void> {
+    const [gammaAt, betaAt, meanAt, varAt] = this.channelArrays(geo.c, [gamma, beta, runningMean, runningVar], 0) as [number, number, number, number];
+    const constants = this.reserveConstants(geo.c);
+    this.kernels.inferenceConstants(meanAt, varAt, gammaAt, betaAt, eps, geo.c, constants);
+    await this.execute({ name: 'affine', geo, inputs: [x as Float32Array], output: y as Float32Array, params: [], accumulators: 0, constants });
   }
 
   async trainChannels({ x, y, geo, eps, gamma, beta, stats }: TrainChannelsRequest): Promise<void> {

@@ -25,21 +25,6 @@ export interface KernelExports {
     kConst: number,
     scratch: number,
   ): void;
-  inferenceChannels(
-    x: number,
-    y: number,
-    n: number,
-    c: number,
-    inner: number,
-    chFirst: number,
-    chEnd: number,
-    eps: number,
-    gamma: number,
-    beta: number,
-    runningMean: number,
-    runningVar: number,
-    scratch: number,
-  ): void;
   trainChannels(
     x: number,
     y: number,
@@ -77,7 +62,7 @@ export interface KernelExports {
 }
 
 /** The kernels' export names, in the order a worker's mailbox numbers them. */
-export const KERNEL_NAMES: readonly (keyof KernelExports)[] = ['moments', 'affine', 'gradSums', 'gradInput', 'inferenceChannels', 'trainChannels', 'backwardChannels'];
+export const KERNEL_NAMES: readonly (keyof KernelExports)[] = ['moments', 'affine', 'gradSums', 'gradInput', 'trainChannels', 'backwardChannels'];
 
 /** The memory bounds the module was compiled for. */
 export const MEMORY_PAGES = KERNELS_MEMORY_PAGES;
