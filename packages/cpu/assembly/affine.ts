@@ -113,21 +113,8 @@ export function affineRows(x: usize, y: usize, rows: i32, c: i32, stride: usize,
 }
 
 /**
- * The float32 constants of c channels (see affine1) from float64 mean, scale and shift (f64[c]),
- * written at `constants`: hi f32[c], then a f32[c], then b' f32[c].
- */
-export function affineConstants(mean: usize, scale: usize, shift: usize, c: i32, constants: usize): void {
-  const w = <usize>c << 2;
-  for (let ch = 0; ch < c; ch++) {
-    setConstants(f64at(mean, ch), f64at(scale, ch), f64at(shift, ch));
-    setF32(constants, ch, constH);
-    setF32(constants + w, ch, constA);
-    setF32(constants + 2 * w, ch, constB);
-  }
-}
-
-/**
- * The float32 constants of inference (see affineConstants) straight from the running statistics:
+ * The float32 constants of inference (see affine1; hi f32[c], then a f32[c], then b' f32[c] at
+ * `constants`) straight from the running statistics:
  * scale = gamma * invStd with invStd = 1 / sqrt(runningVar + eps), core's inverseStd in the same
  * float64 operations, two channels per instruction; shift = beta. gamma and beta are absent
  * (pointer 0) when not affine: scale = invStd, shift = 0.
@@ -161,7 +148,7 @@ export function inferenceConstants(runningMean: usize, runningVar: usize, gamma:
 
 /**
  * y = (x - mean) * scale + shift over [first, first + count), in float32 lanes (see affine1),
- * with the per-channel float32 constants at `constants` (see affineConstants).
+ * with the per-channel float32 constants at `constants` (hi, a, b' f32[c] each).
  */
 export function affine(x: usize, y: usize, count: i32, first: i32, c: i32, inner: i32, constants: usize): void {
   const end = first + count;

@@ -1,14 +1,15 @@
-// Whole channels in one call: the statistics of a channel, then its outputs, each thread taking
-// a range of channels, so no partial results are merged between threads and no per-channel work
-// goes back to JavaScript between the two passes. Channel-major tensors (NCHW and the like: runs
-// of `inner` > 1 values) go channel by channel while the channel's runs are still in the cache (a
-// channel of a [32, 64, 56, 56] tensor is 400 KB, well inside a 2 MB L2); channels-last tensors
-// (`inner` = 1) go over the thread's columns of every row, twice.
-import { affineRows, affineRun, constA, constB, constH, setConstants as setAffineConstants } from './affine';
+// The per-channel steps of the training forward and backward in WebAssembly, so that none goes
+// back to JavaScript between the two passes over a tensor. Channel-major tensors (NCHW and the
+// like: runs of `inner` > 1 values) go channel by channel, each thread taking a range of whole
+// channels, statistics then outputs while the channel's runs are still in the cache (a channel of
+// a [32, 64, 56, 56] tensor is 400 KB, well inside a 2 MB L2). Other tensors take two passes split
+// by element ranges, and the calling thread merges the parts' sums and sets the constants of the
+// second pass between them (trainConstants, backwardConstants).
+import { affineRun, constA, constB, constH, setConstants as setAffineConstants } from './affine';
 import { f64at, setF32, setF64 } from './common';
-import { gradInputRows, gradInputRun, constants as gradConstants, constA as gradA, constB as gradB, constH as gradH, constK as gradK, constS as gradS } from './grad-input';
-import { gradSumsRows, gradSumsRun } from './grad-sums';
-import { rowsMoments, runMoments } from './moments';
+import { gradInputRun, setConstants as setGradConstants, storeConstants as storeGradConstants } from './grad-input';
+import { gradSumsRun } from './grad-sums';
+import { merge, runMoments } from './moments';
 
 // Byte offset of run b of channel ch.
 @inline function runOffset(b: i32, ch: i32, c: i32, inner: i32): usize {
@@ -16,8 +17,9 @@ import { rowsMoments, runMoments } from './moments';
 }
 
 // Channel ch's statistics from its count and M2 (replaced by the biased variance): stores the
-// variance and invStd = 1 / sqrt(var + eps), and sets the affine constants for scale = gamma *
-// invStd and shift = beta (invStd and 0 when gamma and beta are 0, not affine).
+// variance and invStd = 1 / sqrt(var + eps) (core's inverseStd, the same float64 operations), and
+// sets the affine constants for scale = gamma * invStd and shift = beta (invStd and 0 when gamma
+// and beta are 0, not affine).
 function channelStatistics(ch: i32, eps: f64, gamma: usize, beta: usize, mean: usize, variance: usize, invStd: usize, count: usize): void {
   const v = f64at(variance, ch) / f64at(count, ch);
   setF64(variance, ch, v);
@@ -33,89 +35,135 @@ function channelGradient(ch: i32, m: f64, mean: usize, invStd: usize, gamma: usi
   const dg = f64at(dgamma, ch) * s;
   setF64(dgamma, ch, dg);
   const k = ((gamma != 0 ? f64at(gamma, ch) : 1) * s) / m;
-  gradConstants(f64at(mean, ch), k * m, -k * s * dg, -k * f64at(sumDy, ch));
+  setGradConstants(f64at(mean, ch), k * m, -k * s * dg, -k * f64at(sumDy, ch));
 }
 
 /**
- * Training forward of channels [chFirst, chEnd) of x, [n, c, inner] (channels-last rows when
- * inner is 1, n rows): per channel the float64 moments (see moments.ts), the biased variance,
- * invStd = 1 / sqrt(var + eps), then y = (x - mean) * scale + shift with scale = gamma * invStd
- * and shift = beta (invStd and 0 when gamma and beta are 0, not affine). Writes mean, variance
- * and invStd (f64[c]) of those channels; count is f64[c] scratch, and scratch (channels-last
- * only) holds 2.5 f64 per channel of the range.
+ * Training forward of channels [chFirst, chEnd) of x, [n, c, inner] with inner > 1: per channel
+ * the float64 moments of its n runs (see moments.ts), the biased variance, invStd, then
+ * y = (x - mean) * scale + shift with scale = gamma * invStd and shift = beta (invStd and 0 when
+ * gamma and beta are 0, not affine). Writes mean, variance and invStd (f64[c]) of those
+ * channels; count is f64[c] scratch.
  */
-export function trainChannels(x: usize, y: usize, n: i32, c: i32, inner: i32, chFirst: i32, chEnd: i32, eps: f64, gamma: usize, beta: usize, mean: usize, variance: usize, invStd: usize, count: usize, scratch: usize): void {
-  for (let ch = chFirst; ch < chEnd; ch++) setF64(count, ch, 0);
-  if (inner > 1) {
-    for (let ch = chFirst; ch < chEnd; ch++) {
-      for (let b = 0; b < n; b++) runMoments(x + runOffset(b, ch, c, inner), inner, ch, count, mean, variance);
-      channelStatistics(ch, eps, gamma, beta, mean, variance, invStd, count);
-      for (let b = 0; b < n; b++) {
-        const o = runOffset(b, ch, c, inner);
-        affineRun(x + o, y + o, inner);
-      }
-    }
-    return;
-  }
-  const width = chEnd - chFirst;
-  const first = <usize>chFirst;
-  const stride = <usize>c << 2;
-  rowsMoments(x + (first << 2), n, width, stride, count + (first << 3), mean + (first << 3), variance + (first << 3), scratch);
-  // The rows' float32 constants, per channel of the range: hi, a, b' (see affine.ts).
-  const ph = scratch;
-  const pa = ph + (<usize>width << 2);
-  const pb = pa + (<usize>width << 2);
+export function trainChannels(x: usize, y: usize, n: i32, c: i32, inner: i32, chFirst: i32, chEnd: i32, eps: f64, gamma: usize, beta: usize, mean: usize, variance: usize, invStd: usize, count: usize): void {
   for (let ch = chFirst; ch < chEnd; ch++) {
+    setF64(count, ch, 0);
+    for (let b = 0; b < n; b++) runMoments(x + runOffset(b, ch, c, inner), inner, ch, count, mean, variance);
     channelStatistics(ch, eps, gamma, beta, mean, variance, invStd, count);
-    setF32(ph, ch - chFirst, constH);
-    setF32(pa, ch - chFirst, constA);
-    setF32(pb, ch - chFirst, constB);
+    for (let b = 0; b < n; b++) {
+      const o = runOffset(b, ch, c, inner);
+      affineRun(x + o, y + o, inner);
+    }
   }
-  affineRows(x + (first << 2), y + (first << 2), n, width, stride, ph, pa, pb);
 }
 
 /**
- * Backward of channels [chFirst, chEnd) of x and dy, [n, c, inner] (channels-last rows when
- * inner is 1), from the saved mean and invStd: per channel sumDy = sum(dy) and dgamma =
- * sum(dy * (x - mean)) * invStd in float64 (see grad-sums.ts), then dx = gamma * invStd / m *
- * (m * dy - sumDy - xhat * dgamma) (see grad-input.ts), gamma 1 when its pointer is 0. Writes
- * sumDy and dgamma (f64[c]) of those channels; scratch (channels-last only) holds 3 f64 per
- * channel of the range.
+ * Backward of channels [chFirst, chEnd) of x and dy, [n, c, inner] with inner > 1, from the
+ * saved mean and invStd: per channel sumDy = sum(dy) and dgamma = sum(dy * (x - mean)) * invStd
+ * in float64 (see grad-sums.ts), then dx (see grad-input.ts), gamma 1 when its pointer is 0.
+ * Writes sumDy and dgamma (f64[c]) of those channels.
  */
-export function backwardChannels(x: usize, dy: usize, dx: usize, n: i32, c: i32, inner: i32, chFirst: i32, chEnd: i32, m: f64, mean: usize, invStd: usize, gamma: usize, sumDy: usize, dgamma: usize, scratch: usize): void {
+export function backwardChannels(x: usize, dy: usize, dx: usize, n: i32, c: i32, inner: i32, chFirst: i32, chEnd: i32, m: f64, mean: usize, invStd: usize, gamma: usize, sumDy: usize, dgamma: usize): void {
   for (let ch = chFirst; ch < chEnd; ch++) {
     setF64(sumDy, ch, 0);
     setF64(dgamma, ch, 0);
-  }
-  if (inner > 1) {
-    for (let ch = chFirst; ch < chEnd; ch++) {
-      for (let b = 0; b < n; b++) {
-        const o = runOffset(b, ch, c, inner);
-        gradSumsRun(x + o, dy + o, inner, ch, mean, sumDy, dgamma);
-      }
-      channelGradient(ch, m, mean, invStd, gamma, sumDy, dgamma);
-      for (let b = 0; b < n; b++) {
-        const o = runOffset(b, ch, c, inner);
-        gradInputRun(x + o, dy + o, dx + o, inner);
-      }
+    for (let b = 0; b < n; b++) {
+      const o = runOffset(b, ch, c, inner);
+      gradSumsRun(x + o, dy + o, inner, ch, mean, sumDy, dgamma);
     }
-    return;
-  }
-  const width = chEnd - chFirst;
-  const first = <usize>chFirst;
-  const stride = <usize>c << 2;
-  gradSumsRows(x + (first << 2), dy + (first << 2), n, width, stride, mean + (first << 3), sumDy + (first << 3), dgamma + (first << 3), scratch);
-  // The rows' float32 constants, per channel of the range: hi, a, b, s and k' (see grad-input.ts).
-  const w4 = <usize>width << 2;
-  const ph = scratch;
-  for (let ch = chFirst; ch < chEnd; ch++) {
     channelGradient(ch, m, mean, invStd, gamma, sumDy, dgamma);
-    const i = ch - chFirst;
-    setF32(ph, i, gradH);
-    setF32(ph + w4, i, gradA);
-    setF32(ph + 2 * w4, i, gradB);
-    setF32(ph + 3 * w4, i, gradS);
-    setF32(ph + 4 * w4, i, gradK);
+    for (let b = 0; b < n; b++) {
+      const o = runOffset(b, ch, c, inner);
+      gradInputRun(x + o, dy + o, dx + o, inner);
+    }
   }
-  gradInputRows(x + (first << 2), dy + (first << 2), dx + (first << 2), n, width, stride, ph, ph + w4, ph + 2 * w4, ph + 3 * w4, ph + 4 * w4);
+}
+
+/**
+ * Between the two passes of a training forward split by element ranges: merges the moments of
+ * parts 1 .. parts - 1 into part 0 (Chan's update; part p's count, mean and M2 arrays, f64[c]
+ * each, start at acc + p * partBytes, `arrayBytes` apart), then per channel stores the biased
+ * variance and invStd, and the affine kernel's float32 constants at `constants` (see
+ * affine.ts). The mean is part 0's mean array.
+ */
+export function trainConstants(acc: usize, parts: i32, partBytes: usize, arrayBytes: usize, c: i32, eps: f64, gamma: usize, beta: usize, variance: usize, invStd: usize, constants: usize): void {
+  const count = acc;
+  const mean = acc + arrayBytes;
+  const m2 = acc + 2 * arrayBytes;
+  const c2 = c & ~1;
+  for (let p = 1; p < parts; p++) {
+    const part = acc + <usize>p * partBytes;
+    let ch = 0;
+    // Two channels per step: Chan's update as merge() computes it, lane by lane.
+    for (; ch < c2; ch += 2) {
+      const o = <usize>ch << 3;
+      const na = v128.load(count + o);
+      const nb = v128.load(part + o);
+      const ma = v128.load(mean + o);
+      const mb = v128.load(part + arrayBytes + o);
+      const qa = v128.load(m2 + o);
+      const qb = v128.load(part + 2 * arrayBytes + o);
+      const total = f64x2.add(na, nb);
+      const delta = f64x2.sub(mb, ma);
+      const merged = f64x2.add(ma, f64x2.div(f64x2.mul(delta, nb), total));
+      const q = f64x2.add(f64x2.add(qa, qb), f64x2.div(f64x2.mul(f64x2.mul(f64x2.mul(delta, delta), na), nb), total));
+      // Where part 0 held nothing, the other part's values as they are.
+      const empty = f64x2.eq(na, f64x2.splat(0));
+      v128.store(count + o, v128.bitselect(nb, total, empty));
+      v128.store(mean + o, v128.bitselect(mb, merged, empty));
+      v128.store(m2 + o, v128.bitselect(qb, q, empty));
+    }
+    for (; ch < c; ch++) merge(count, mean, m2, ch, f64at(part, ch), f64at(part + arrayBytes, ch), f64at(part + 2 * arrayBytes, ch));
+  }
+  const w = <usize>c << 2;
+  const one = f64x2.splat(1);
+  const e = f64x2.splat(eps);
+  let ch = 0;
+  // Two channels per step: channelStatistics and the affine constants (affine.ts's setConstants), lane by lane.
+  for (; ch < c2; ch += 2) {
+    const o = <usize>ch << 3;
+    const v = f64x2.div(v128.load(m2 + o), v128.load(count + o));
+    v128.store(variance + o, v);
+    const s = f64x2.div(one, f64x2.sqrt(f64x2.add(v, e)));
+    v128.store(invStd + o, s);
+    const scale = gamma != 0 ? f64x2.mul(v128.load(gamma + o), s) : s;
+    const shift = beta != 0 ? v128.load(beta + o) : f64x2.splat(0);
+    const mu = v128.load(mean + o);
+    const h = f32x4.demote_f64x2_zero(mu);
+    const b = f64x2.sub(shift, f64x2.mul(f64x2.sub(mu, f64x2.promote_low_f32x4(h)), scale));
+    const f = <usize>ch << 2;
+    v128.store64_lane(constants + f, h, 0);
+    v128.store64_lane(constants + w + f, f32x4.demote_f64x2_zero(scale), 0);
+    v128.store64_lane(constants + 2 * w + f, f32x4.demote_f64x2_zero(b), 0);
+  }
+  for (; ch < c; ch++) {
+    setF64(variance, ch, f64at(m2, ch));
+    channelStatistics(ch, eps, gamma, beta, mean, variance, invStd, count);
+    setF32(constants, ch, constH);
+    setF32(constants + w, ch, constA);
+    setF32(constants + 2 * w, ch, constB);
+  }
+}
+
+/**
+ * Between the two passes of a backward split by element ranges: adds the sums of parts 1 ..
+ * parts - 1 to part 0's (part p's sum(dy) and sum(dy * (x - mean)) arrays, f64[c] each, start at
+ * sums + p * partBytes, `arrayBytes` apart), then per channel stores dgamma and the gradInput
+ * kernel's float32 constants at `constants` (see grad-input.ts). sum(dy) is part 0's first array.
+ */
+export function backwardConstants(sums: usize, parts: i32, partBytes: usize, arrayBytes: usize, c: i32, m: f64, mean: usize, invStd: usize, gamma: usize, dgamma: usize, constants: usize): void {
+  const sumDy = sums;
+  const centered = sums + arrayBytes;
+  for (let p = 1; p < parts; p++) {
+    const part = sums + <usize>p * partBytes;
+    for (let ch = 0; ch < c; ch++) {
+      setF64(sumDy, ch, f64at(sumDy, ch) + f64at(part, ch));
+      setF64(centered, ch, f64at(centered, ch) + f64at(part + arrayBytes, ch));
+    }
+  }
+  for (let ch = 0; ch < c; ch++) {
+    setF64(dgamma, ch, f64at(centered, ch));
+    channelGradient(ch, m, mean, invStd, gamma, sumDy, dgamma);
+    storeGradConstants(constants, c, ch);
+  }
 }

@@ -9,7 +9,7 @@ import { f64at, setF32 } from './common';
   return a * g + b * ((x - h) * s) + k;
 }
 
-// The float32 constants of one channel: hi, a, b, s and k' (see grad1).
+// The float32 constants of one channel, set by setConstants: hi, a, b, s and k' (see grad1).
 export let constH: f32 = 0;
 export let constA: f32 = 0;
 export let constB: f32 = 0;
@@ -22,7 +22,7 @@ export let constK: f32 = 0;
 const SPLIT_EXPONENT: i32 = -100;
 const SPLIT_TARGET: i32 = -60;
 
-export function constants(mu: f64, a: f64, b: f64, k: f64): void {
+export function setConstants(mu: f64, a: f64, b: f64, k: f64): void {
   const h = <f32>mu;
   constH = h;
   constA = <f32>a;
@@ -124,38 +124,45 @@ export function gradInputRows(x: usize, dy: usize, dx: usize, rows: i32, c: i32,
   store<f32>(dx + q, grad1(load<f32>(x + q), load<f32>(dy + q), load<f32>(ph + o), load<f32>(pa + o), load<f32>(pb + o), load<f32>(ps + o), load<f32>(pc + o)));
 }
 
+// Stores the constants of setConstants as channel ch of the five f32[c] arrays at `constants`.
+export function storeConstants(constants: usize, c: i32, ch: i32): void {
+  const w = <usize>c << 2;
+  setF32(constants, ch, constH);
+  setF32(constants + w, ch, constA);
+  setF32(constants + 2 * w, ch, constB);
+  setF32(constants + 3 * w, ch, constS);
+  setF32(constants + 4 * w, ch, constK);
+}
+
 /**
  * dx = kDy * dy + kCentered * (x - mean) + kConst over [first, first + count), in float32 lanes
- * (see grad1). scratch holds 5 * c f32 (the per-channel float32 constants).
+ * (see grad1), with the per-channel float32 constants at `constants` (hi, a, b, s, k' f32[c]
+ * each; see storeConstants).
  */
-export function gradInput(x: usize, dy: usize, dx: usize, count: i32, first: i32, c: i32, inner: i32, mean: usize, kDy: usize, kCentered: usize, kConst: usize, scratch: usize): void {
+export function gradInput(x: usize, dy: usize, dx: usize, count: i32, first: i32, c: i32, inner: i32, constants: usize): void {
   const end = first + count;
+  const w = <usize>c << 2;
+  const ph = constants;
+  const pa = ph + w;
+  const pb = pa + w;
+  const ps = pb + w;
+  const pc = ps + w;
   let i = first;
   if (inner > 1) {
     while (i < end) {
       const run = i / inner;
       const runEnd = min(end, (run + 1) * inner);
-      const ch = run % c;
+      const o = <usize>(run % c) << 2;
       const off = <usize>(i - first) << 2;
-      constants(f64at(mean, ch), f64at(kDy, ch), f64at(kCentered, ch), f64at(kConst, ch));
+      constH = load<f32>(ph + o);
+      constA = load<f32>(pa + o);
+      constB = load<f32>(pb + o);
+      constS = load<f32>(ps + o);
+      constK = load<f32>(pc + o);
       gradInputRun(x + off, dy + off, dx + off, runEnd - i);
       i = runEnd;
     }
     return;
-  }
-  const stride = <usize>c << 2;
-  const ph = scratch;
-  const pa = ph + stride;
-  const pb = pa + stride;
-  const ps = pb + stride;
-  const pc = ps + stride;
-  for (let ch = 0; ch < c; ch++) {
-    constants(f64at(mean, ch), f64at(kDy, ch), f64at(kCentered, ch), f64at(kConst, ch));
-    setF32(ph, ch, constH);
-    setF32(pa, ch, constA);
-    setF32(pb, ch, constB);
-    setF32(ps, ch, constS);
-    setF32(pc, ch, constK);
   }
   for (; i < end && i % c != 0; i++) gradInputOne(x, dy, dx, <usize>(i - first) << 2, <usize>(i % c) << 2, ph, pa, pb, ps, pc);
   const rows = (end - i) / c;

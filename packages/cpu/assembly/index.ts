@@ -6,10 +6,9 @@
 // each folded into float64 accumulators; moments take one pass around a shift estimated from
 // each channel's first values, and a second only when that estimate was far off (moments.ts).
 // The element-wise outputs y and dx run in float32 lanes on the mean split in two (see affine.ts
-// and grad-input.ts). trainChannels and backwardChannels do the work of a range of whole
-// channels, statistics then outputs, with no per-channel step left to JavaScript (channels.ts).
+// and grad-input.ts). Every per-channel step of an operation runs here too (channels.ts).
 export { moments } from './moments';
-export { affine, affineConstants, inferenceConstants } from './affine';
+export { affine, inferenceConstants } from './affine';
 export { gradSums } from './grad-sums';
 export { gradInput } from './grad-input';
-export { trainChannels, backwardChannels } from './channels';
+export { trainChannels, backwardChannels, trainConstants, backwardConstants } from './channels';

@@ -7,7 +7,7 @@ const SHIFT_SAMPLE: i32 = 32;
 // Chan's pairwise merge of (n, mu, q) into channel ch of the accumulators. The JavaScript side
 // merges with core's mergeMoments; this kernel keeps its own copy because WebAssembly cannot call
 // back into JavaScript per run without a cost larger than the merge itself.
-function merge(accCount: usize, accMean: usize, accM2: usize, ch: i32, n: f64, mu: f64, q: f64): void {
+export function merge(accCount: usize, accMean: usize, accM2: usize, ch: i32, n: f64, mu: f64, q: f64): void {
   const count = f64at(accCount, ch);
   if (count == 0) {
     setF64(accCount, ch, n);
@@ -234,7 +234,10 @@ export function rowsMoments(x: usize, rows: i32, c: i32, stride: usize, accCount
   }
 }
 
-/** Merges the moments of x[first, first + count) into the accumulators; scratch holds 2 * c f64 and c f32. */
+/**
+ * Merges the moments of x[first, first + count) into the accumulators (f64[c] each; a channel
+ * whose count is 0 takes the new values as they are); scratch holds 2 * c f64 and c f32.
+ */
 export function moments(x: usize, count: i32, first: i32, c: i32, inner: i32, accCount: usize, accMean: usize, accM2: usize, scratch: usize): void {
   const end = first + count;
   let i = first;

@@ -13,7 +13,7 @@ import {
   type TrainForwardInput,
   type TrainForwardOutput,
 } from '@bnkit/core';
-import type { Executor } from './executor.js';
+import type { Executor, PassExecutor } from './executor.js';
 import { geometryOf, type Geometry } from './geometry.js';
 import { readableBeside, type SameMemory } from './overlap.js';
 import type { ChannelScratch } from './channel-scratch.js';
@@ -49,7 +49,7 @@ function newBatchStatistics(c: number): BatchStatistics {
 }
 
 /** The batch's mean, biased variance and inverse std, float64, as views of one new buffer. */
-async function batchStatistics(executor: Executor, x: FloatArray, geo: Geometry, eps: number, scratch: ChannelScratch): Promise<BatchStatistics> {
+async function batchStatistics(executor: PassExecutor, x: FloatArray, geo: Geometry, eps: number, scratch: ChannelScratch): Promise<BatchStatistics> {
   const { c } = geo;
   const { batchMean, batchVar, invStd } = newBatchStatistics(c);
   const acc = { count: scratch.zeros(), mean: batchMean, m2: scratch.zeros() };
@@ -100,12 +100,15 @@ export async function trainForward(request: TrainForwardInput, context: Operatio
   const executor = context.choose([x, y]);
   const gamma = options.affine ? input.gamma : undefined;
   const beta = options.affine ? input.beta : undefined;
-  if (executor.trainChannels && executor.servesChannels?.(geo, [x, y], 'trainForward')) {
-    // Statistics and y channel by channel: the running statistics are copied before y is
-    // written, whatever memory they share with it (gamma and beta are copied by the executor).
-    const before = options.trackRunningStats ? { runningMean: scratch.from(input.runningMean as FloatArray), runningVar: scratch.from(input.runningVar as FloatArray), numBatchesTracked: input.numBatchesTracked } : input;
+  if (executor.kind === 'operations') {
+    // The running statistics are copied before y is written, whatever memory they share with it
+    // (gamma and beta are copied by the executor).
+    const runningMean = input.runningMean as FloatArray;
+    const runningVar = input.runningVar as FloatArray;
+    const aliased = options.trackRunningStats && (context.sameMemory(runningMean, y) || context.sameMemory(runningVar, y));
+    const before = aliased ? { runningMean: scratch.from(runningMean), runningVar: scratch.from(runningVar), numBatchesTracked: input.numBatchesTracked } : input;
     const stats = newBatchStatistics(geo.c);
-    await executor.trainChannels({ x, y, geo, eps: options.eps, gamma, beta, stats });
+    await executor.trainForward({ x, y, geo, eps: options.eps, gamma, beta, stats });
     return { y, ...stats, ...runningStatsAfterBatch(before, stats, prepared) };
   }
   const stats = await batchStatistics(executor, x, geo, options.eps, scratch);
@@ -130,16 +133,15 @@ export async function inference(request: InferenceInput, context: OperationConte
   const y = outputBuffer(input.out?.y, 'out.y', input.x, info.size, context);
   const x = readableBeside(input.x, y, context.sameMemory);
   const executor = context.choose([x, y]);
-  if (options.trackRunningStats && executor.runningInference) {
-    const gamma = options.affine ? input.gamma : undefined;
-    const beta = options.affine ? input.beta : undefined;
-    await executor.runningInference({ x, y, geo, eps: options.eps, runningMean: input.runningMean as FloatArray, runningVar: input.runningVar as FloatArray, gamma, beta });
+  const gamma = options.affine ? input.gamma : undefined;
+  const beta = options.affine ? input.beta : undefined;
+  if (executor.kind === 'operations') {
+    if (options.trackRunningStats) await executor.inference({ x, y, geo, eps: options.eps, runningMean: input.runningMean as FloatArray, runningVar: input.runningVar as FloatArray, gamma, beta });
+    else await executor.trainForward({ x, y, geo, eps: options.eps, gamma, beta, stats: newBatchStatistics(geo.c) });
   } else if (options.trackRunningStats) {
     // One pass over the channels: mean, scale = gamma * invStd and shift = beta.
     const runningMean = input.runningMean as FloatArray;
     const runningVar = input.runningVar as FloatArray;
-    const gamma = options.affine ? input.gamma : undefined;
-    const beta = options.affine ? input.beta : undefined;
     const mean = scratch.take();
     const scale = scratch.take();
     const shift = scratch.take();
@@ -150,12 +152,9 @@ export async function inference(request: InferenceInput, context: OperationConte
       shift[ch] = beta ? (beta[ch] as number) : 0;
     }
     await executor.affine({ x, y, geo, mean, scale, shift });
-  } else if (executor.trainChannels && executor.servesChannels?.(geo, [x, y], 'trainForward')) {
-    const stats = newBatchStatistics(geo.c);
-    await executor.trainChannels({ x, y, geo, eps: options.eps, gamma: options.affine ? input.gamma : undefined, beta: options.affine ? input.beta : undefined, stats });
   } else {
     const stats = await batchStatistics(executor, x, geo, options.eps, scratch);
-    const { scale, shift } = scaleAndShift(stats.invStd, options.affine ? input.gamma : undefined, options.affine ? input.beta : undefined, scratch);
+    const { scale, shift } = scaleAndShift(stats.invStd, gamma, beta, scratch);
     await executor.affine({ x, y, geo, mean: stats.batchMean, scale, shift });
   }
   return { y };
@@ -181,10 +180,10 @@ export async function backward(request: BackwardInput, context: OperationContext
   const m = info.perChannel;
   const gamma = options.affine ? (input.gamma as FloatArray) : undefined;
   const block = new Float64Array(2 * c);
-  if (executor.backwardChannels && executor.servesChannels?.(geo, [x, dy, dx], 'backward')) {
-    // Sums and dx channel by channel; every per-channel input is copied in before dx is written.
+  if (executor.kind === 'operations') {
+    // Every per-channel input is copied in before dx is written.
     const sums = { sumDy: block.subarray(0, c), dgamma: block.subarray(c) };
-    await executor.backwardChannels({ x, dy, dx, geo, m, mean: input.savedMean, invStd: input.savedInvStd, gamma, sums });
+    await executor.backward({ x, dy, dx, geo, m, mean: input.savedMean, invStd: input.savedInvStd, gamma, sums });
     return options.affine ? { dx, dgamma: sums.dgamma, dbeta: sums.sumDy } : { dx };
   }
   const mean = scratch.from(input.savedMean);

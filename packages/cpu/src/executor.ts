@@ -1,39 +1,39 @@
-import type { FloatArray, Operation } from '@bnkit/core';
-import type { Geometry } from './geometry.js';
-import type { AffineRequest, BackwardChannelsRequest, GradInputRequest, GradSumsRequest, RunningInferenceRequest, Kernels, MomentsRequest, TrainChannelsRequest } from './kernels.js';
+import type { AffineRequest, BackwardRequest, GradInputRequest, GradSumsRequest, InferenceRequest, Kernels, MomentsRequest, TrainForwardRequest } from './kernels.js';
 
 /**
- * Runs the kernels over a whole tensor: on the calling thread, or split across worker threads.
- * Whichever runs them, the per-channel results are float64, combine exactly, and land in the
- * request's own arrays. An executor serves one call at a time (the backend serialises its operations).
+ * Runs the kernels over a whole tensor one pass at a time (the plain-JavaScript kernels, for
+ * float64 tensors or without WebAssembly SIMD); the operations do the per-channel steps between
+ * passes. The per-channel results are float64 and land in the request's own arrays.
  */
-export interface Executor {
+export interface PassExecutor {
+  readonly kind: 'passes';
   moments(request: MomentsRequest): Promise<void>;
   affine(request: AffineRequest): Promise<void>;
   gradSums(request: GradSumsRequest): Promise<void>;
   gradInput(request: GradInputRequest): Promise<void>;
-  /**
-   * Whether `trainChannels` or `backwardChannels` (as `operation` names) serves these tensors laid
-   * out as `geo`: an executor that has them says so for tensors it can process by whole channels.
-   */
-  servesChannels?(geo: Geometry, tensors: readonly FloatArray[], operation: Exclude<Operation, 'inference'>): boolean;
-  /**
-   * Inference from the running statistics with every per-channel constant computed once where
-   * the kernels run (no per-channel loop in JavaScript).
-   */
-  runningInference?(request: RunningInferenceRequest): Promise<void>;
-  /**
-   * Training forward channel by channel: each channel's statistics, then its y, while its values
-   * are still in the cache (one read of x from memory instead of two).
-   */
-  trainChannels?(request: TrainChannelsRequest): Promise<void>;
-  /** Backward channel by channel: each channel's sums, then its dx (one read of x and dy from memory instead of two). */
-  backwardChannels?(request: BackwardChannelsRequest): Promise<void>;
 }
 
-/** An executor that runs `kernels` over the whole tensor on the calling thread. */
-export function serialExecutor(kernels: Kernels): Executor {
+/**
+ * Runs whole operations, every per-channel step included, where its kernels run (the WebAssembly
+ * executor: no per-channel loop is left to JavaScript).
+ */
+export interface OperationExecutor {
+  readonly kind: 'operations';
+  /** Inference from the running statistics. */
+  inference(request: InferenceRequest): Promise<void>;
+  /** The training forward's batch statistics and y (also inference with `trackRunningStats: false`). */
+  trainForward(request: TrainForwardRequest): Promise<void>;
+  /** Backward's sums, dgamma and dx. */
+  backward(request: BackwardRequest): Promise<void>;
+}
+
+/** Either kind; an executor serves one call at a time (the backend serialises its operations). */
+export type Executor = PassExecutor | OperationExecutor;
+
+/** An executor that runs `kernels` over the whole tensor on the calling thread, pass by pass. */
+export function serialExecutor(kernels: Kernels): PassExecutor {
   return {
+    kind: 'passes',
     async moments(request) {
       kernels.moments({ ...request, start: 0, end: request.geo.size });
     },

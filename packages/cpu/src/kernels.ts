@@ -66,8 +66,8 @@ export interface GradInputRequest extends GradInputParams {
   readonly geo: Geometry;
 }
 
-/** Inference from the running statistics (see `Executor.runningInference`): y is written. */
-export interface RunningInferenceRequest {
+/** Inference from the running statistics (see `OperationExecutor.inference`): y is written. */
+export interface InferenceRequest {
   readonly x: FloatArray;
   readonly y: FloatArray;
   readonly geo: Geometry;
@@ -79,11 +79,8 @@ export interface RunningInferenceRequest {
   readonly beta?: FloatArray;
 }
 
-/**
- * Training forward of whole channels in one pass over the tensor (see `Executor.trainChannels`):
- * the batch statistics land in `stats`, y is written.
- */
-export interface TrainChannelsRequest {
+/** A training forward (see `OperationExecutor.trainForward`): the batch statistics land in `stats`, y is written. */
+export interface TrainForwardRequest {
   readonly x: FloatArray;
   readonly y: FloatArray;
   readonly geo: Geometry;
@@ -95,11 +92,8 @@ export interface TrainChannelsRequest {
   readonly stats: { readonly batchMean: Float64Array; readonly batchVar: Float64Array; readonly invStd: Float64Array };
 }
 
-/**
- * Backward of whole channels in one pass over the tensor (see `Executor.backwardChannels`):
- * sum(dy) and dgamma land in `sums`, dx is written.
- */
-export interface BackwardChannelsRequest {
+/** A backward (see `OperationExecutor.backward`): sum(dy) and dgamma land in `sums`, dx is written. */
+export interface BackwardRequest {
   readonly x: FloatArray;
   readonly dy: FloatArray;
   readonly dx: FloatArray;

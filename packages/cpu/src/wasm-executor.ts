@@ -1,7 +1,7 @@
-import { mergeMoments, type FloatArray } from '@bnkit/core';
-import type { Executor } from './executor.js';
+import type { FloatArray } from '@bnkit/core';
+import type { OperationExecutor } from './executor.js';
 import type { Geometry } from './geometry.js';
-import type { AffineRequest, BackwardChannelsRequest, GradInputRequest, GradSumsRequest, RunningInferenceRequest, MomentsRequest, TrainChannelsRequest } from './kernels.js';
+import type { BackwardRequest, InferenceRequest, TrainForwardRequest } from './kernels.js';
 import type { WasmArena } from './wasm-arena.js';
 import type { KernelExports } from './wasm-module.js';
 import type { WorkerPool } from './worker-pool.js';
@@ -13,32 +13,25 @@ const STAGE_ELEMENTS = 16384;
 const STAGE_SLOTS = 3;
 /** Per-channel float64 arrays of a kernel's scratch (the largest, moments, needs 3.5). */
 const SCRATCH_ARRAYS = 4;
-/**
- * Channels-last tensors are split between threads by channels only when each thread gets at
- * least this many, 1 KiB of each row: the hardware prefetchers fetch neighbouring lines, so two
- * threads reading alternate short pieces of each row would each pull in the whole tensor.
- * Below that they are split by element ranges.
- */
-const CHANNELS_PER_PART = 256;
-/** Channel ranges of channels-last rows start at multiples of a cache line of float32. */
-const CHANNEL_ALIGN = 16;
+/** Bytes of float32 constants per channel: the affine kernel's 3, gradInput's 5. */
+const CONSTANT_BYTES = { affine: 12, gradInput: 20 } as const;
 
 type KernelName = keyof KernelExports;
 
-/** One kernel call over a whole tensor, as the executor plans it. */
+/** One kernel call over a whole tensor, split by element ranges, as the executor plans it. */
 interface KernelPlan {
-  readonly name: KernelName;
+  readonly name: 'moments' | 'affine' | 'gradSums' | 'gradInput';
   readonly geo: Geometry;
   /** Tensors read: x, or x and dy. */
   readonly inputs: readonly Float32Array[];
   /** The tensor written (y or dx), if any. */
   readonly output?: Float32Array;
-  /** Per-channel float64 parameters copied in, shared by every part. */
-  readonly params: readonly Float64Array[];
-  /** Per-channel float64 accumulators each part gets zeroed and returns, then its scratch. */
+  /** Pointers every part gets first: per-channel parameters or constants. */
+  readonly shared: readonly number[];
+  /** Per-channel float64 accumulators each part gets, then its scratch; 0 for none of either (affine, gradInput). */
   readonly accumulators: number;
-  /** The float32 constants the kernel reads instead of parameters and scratch (affine). */
-  readonly constants?: number;
+  /** How many of the accumulators start at zero (the others are written when a channel's count is 0). */
+  readonly zeroed: number;
 }
 
 /** The options of a `WasmExecutor`. */
@@ -53,25 +46,49 @@ export interface WasmExecutorOptions {
   readonly parallelThreshold?: number;
 }
 
+/** A region of the arena that grows on demand and is reused from call to call. */
+class Region {
+  private pointer = 0;
+  private bytes = 0;
+
+  constructor(private readonly arena: WasmArena) {}
+
+  /** The region's pointer, after making it at least `bytes` long (earlier contents are lost when it moves). */
+  reserve(bytes: number): number {
+    if (bytes > this.bytes) {
+      if (this.bytes > 0) this.arena.freeBytes(this.pointer);
+      this.pointer = this.arena.allocateBytes(bytes);
+      this.bytes = bytes;
+    }
+    return this.pointer;
+  }
+}
+
 /**
- * Runs the WebAssembly SIMD kernels on float32 tensors. A tensor in the executor's memory (see
- * `WasmArena.allocateFloat32`) is read or written in place; any other float32 tensor is copied
- * through a staging area of that memory in 64 KiB chunks on the calling thread. When every tensor
- * is in place and holds at least `parallelThreshold` elements, the work is split across the
- * calling thread and the worker pool by element ranges. Per-channel partial results of the
- * threads are combined in float64 (core's Chan merge for moments, plain sums for gradients).
- * One call at a time: calls share the per-channel area and the staging slots.
+ * Runs whole operations with the WebAssembly SIMD kernels on float32 tensors, every per-channel
+ * step included (statistics, merges, constants), so nothing per channel is left to JavaScript. A
+ * tensor in the executor's memory (see `WasmArena.allocateFloat32`) is read or written in place;
+ * any other float32 tensor is copied through a staging area of that memory in 64 KiB chunks on
+ * the calling thread. When every tensor is in place and holds at least `parallelThreshold`
+ * elements, the work is split across the calling thread and the worker pool: channel-major
+ * tensors by whole channels for the training forward and backward (statistics, then outputs,
+ * while the channel is in the cache), everything else by element ranges, the parts' float64
+ * sums merged in between (Chan's update for moments). One call at a time: calls share the
+ * per-channel regions and the staging slots.
  */
-export class WasmExecutor implements Executor {
+export class WasmExecutor implements OperationExecutor {
+  readonly kind = 'operations';
   private readonly arena: WasmArena;
   private readonly kernels: KernelExports;
   private readonly pool: () => WorkerPool | undefined;
   private readonly parallelThreshold: number;
-  private channelPointer = 0;
-  private channelBytes = 0;
-  private constantsPointer = 0;
-  private constantsBytes = 0;
-  /** Bytes between two per-channel arrays of the current call. */
+  /** The requests' per-channel inputs and outputs. */
+  private readonly channels: Region;
+  /** The parts' accumulators and scratch of a split pass. */
+  private readonly parts: Region;
+  /** Float32 constants of the affine and gradInput kernels. */
+  private readonly constants: Region;
+  /** Bytes between two per-channel float64 arrays of the current call. */
   private stride = 0;
   private stagePointer = 0;
 
@@ -80,6 +97,9 @@ export class WasmExecutor implements Executor {
     this.kernels = options.kernels;
     this.pool = options.pool ?? (() => undefined);
     this.parallelThreshold = options.parallelThreshold ?? Infinity;
+    this.channels = new Region(this.arena);
+    this.parts = new Region(this.arena);
+    this.constants = new Region(this.arena);
   }
 
   /** True when `array` is a float32 tensor in this executor's memory (processed in place). */
@@ -87,179 +107,124 @@ export class WasmExecutor implements Executor {
     return array instanceof Float32Array && this.arena.owns(array);
   }
 
-  async moments({ x, geo, acc }: MomentsRequest): Promise<void> {
-    const parts = await this.execute({ name: 'moments', geo, inputs: [x as Float32Array], params: [], accumulators: 3 });
-    const { c } = geo;
-    const buffer = this.arena.buffer;
-    parts.forEach((pointer, part) => {
-      // Read with element loops: the builtin copies out of a shared buffer cost more for C values.
-      const count = new Float64Array(buffer, pointer, c);
-      const mean = new Float64Array(buffer, pointer + this.stride, c);
-      const m2 = new Float64Array(buffer, pointer + 2 * this.stride, c);
-      if (part === 0) {
-        for (let ch = 0; ch < c; ch++) {
-          acc.count[ch] = count[ch] as number;
-          acc.mean[ch] = mean[ch] as number;
-          acc.m2[ch] = m2[ch] as number;
-        }
-        return;
-      }
-      for (let ch = 0; ch < c; ch++) {
-        const merged = mergeMoments(
-          { count: acc.count[ch] as number, mean: acc.mean[ch] as number, m2: acc.m2[ch] as number },
-          { count: count[ch] as number, mean: mean[ch] as number, m2: m2[ch] as number },
-        );
-        acc.count[ch] = merged.count;
-        acc.mean[ch] = merged.mean;
-        acc.m2[ch] = merged.m2;
-      }
-    });
-  }
-
-  async affine({ x, y, geo, mean, scale, shift }: AffineRequest): Promise<void> {
-    const [meanAt, scaleAt, shiftAt] = this.channelArrays(geo.c, [mean, scale, shift], 0) as [number, number, number];
-    const constants = this.reserveConstants(geo.c);
-    this.kernels.affineConstants(meanAt, scaleAt, shiftAt, geo.c, constants);
-    await this.execute({ name: 'affine', geo, inputs: [x as Float32Array], output: y as Float32Array, params: [], accumulators: 0, constants });
-  }
-
-  async gradSums({ x, dy, geo, mean, sums }: GradSumsRequest): Promise<void> {
-    const parts = await this.execute({ name: 'gradSums', geo, inputs: [x as Float32Array, dy as Float32Array], params: [mean], accumulators: 2 });
-    const { c } = geo;
-    const buffer = this.arena.buffer;
-    const { sumDy, sumDyCentered } = sums;
-    for (const pointer of parts) {
-      const a = new Float64Array(buffer, pointer, c);
-      const b = new Float64Array(buffer, pointer + this.stride, c);
-      for (let ch = 0; ch < c; ch++) {
-        sumDy[ch] = (sumDy[ch] as number) + (a[ch] as number);
-        sumDyCentered[ch] = (sumDyCentered[ch] as number) + (b[ch] as number);
-      }
-    }
-  }
-
-  async gradInput({ x, dy, dx, geo, mean, kDy, kCentered, kConst }: GradInputRequest): Promise<void> {
-    await this.execute({ name: 'gradInput', geo, inputs: [x as Float32Array, dy as Float32Array], output: dx as Float32Array, params: [mean, kDy, kCentered, kConst], accumulators: 0 });
-  }
-
-  /**
-   * Every tensor in this memory, and channel-major (runs of `inner` > 1 values), or channels-last
-   * on one thread, or channels-last with at least CHANNELS_PER_PART channels for each thread.
-   */
-  servesChannels(geo: Geometry, tensors: readonly FloatArray[]): boolean {
-    if (!tensors.every((t) => this.inPlace(t))) return false;
-    const parts = this.channelParts(geo);
-    return geo.inner > 1 || parts === 1 || geo.c >= CHANNELS_PER_PART * parts;
-  }
-
   /**
    * The float32 constants computed once on this thread from the running statistics, then the
-   * affine kernel over element ranges (split across threads, or staged): contiguous halves
-   * stream faster than whole channels for this one pass.
+   * affine kernel over element ranges: contiguous halves stream faster than whole channels for
+   * this one pass.
    */
-  async runningInference({ x, y, geo, eps, runningMean, runningVar, gamma, beta }: RunningInferenceRequest): Promise<void> {
+  async inference({ x, y, geo, eps, runningMean, runningVar, gamma, beta }: InferenceRequest): Promise<void> {
     const [gammaAt, betaAt, meanAt, varAt] = this.channelArrays(geo.c, [gamma, beta, runningMean, runningVar], 0) as [number, number, number, number];
-    const constants = this.reserveConstants(geo.c);
+    const constants = this.constants.reserve(geo.c * CONSTANT_BYTES.affine);
     this.kernels.inferenceConstants(meanAt, varAt, gammaAt, betaAt, eps, geo.c, constants);
-    await this.execute({ name: 'affine', geo, inputs: [x as Float32Array], output: y as Float32Array, params: [], accumulators: 0, constants });
+    await this.execute({ name: 'affine', geo, inputs: [x as Float32Array], output: y as Float32Array, shared: [constants], accumulators: 0, zeroed: 0 });
   }
 
-  async trainChannels({ x, y, geo, eps, gamma, beta, stats }: TrainChannelsRequest): Promise<void> {
-    const parts = this.channelParts(geo);
-    const at = this.channelArrays(geo.c, [gamma, beta], 4 + parts * SCRATCH_ARRAYS);
-    const [gammaAt, betaAt, meanAt, varianceAt, invStdAt, countAt] = at as [number, number, number, number, number, number];
-    const n = geo.size / (geo.c * geo.inner);
-    await this.runChannelParts('trainChannels', geo, parts, (first, end, part) => [x.byteOffset, y.byteOffset, n, geo.c, geo.inner, first, end, eps, gammaAt, betaAt, meanAt, varianceAt, invStdAt, countAt, countAt + this.stride * (1 + part * SCRATCH_ARRAYS)]);
-    this.readChannels(meanAt, stats.batchMean);
+  async trainForward({ x, y, geo, eps, gamma, beta, stats }: TrainForwardRequest): Promise<void> {
+    if (geo.inner > 1 && this.inPlace(x) && this.inPlace(y)) {
+      const parts = this.channelParts(geo);
+      const [gammaAt, betaAt, meanAt, varianceAt, invStdAt, countAt] = this.channelArrays(geo.c, [gamma, beta], 4) as [number, number, number, number, number, number];
+      const n = geo.size / (geo.c * geo.inner);
+      await this.runChannelParts('trainChannels', geo, parts, (first, end) => [x.byteOffset, y.byteOffset, n, geo.c, geo.inner, first, end, eps, gammaAt, betaAt, meanAt, varianceAt, invStdAt, countAt]);
+      this.readChannels(meanAt, stats.batchMean);
+      this.readChannels(varianceAt, stats.batchVar);
+      this.readChannels(invStdAt, stats.invStd);
+      return;
+    }
+    // Two passes over element ranges; between them the parts' moments merge and the constants
+    // are set on this thread.
+    const [gammaAt, betaAt, varianceAt, invStdAt] = this.channelArrays(geo.c, [gamma, beta], 2) as [number, number, number, number];
+    const parts = await this.execute({ name: 'moments', geo, inputs: [x as Float32Array], shared: [], accumulators: 3, zeroed: 1 });
+    const first = parts[0] as number;
+    const partBytes = parts.length > 1 ? (parts[1] as number) - first : 0;
+    const constants = this.constants.reserve(geo.c * CONSTANT_BYTES.affine);
+    this.kernels.trainConstants(first, parts.length, partBytes, this.stride, geo.c, eps, gammaAt, betaAt, varianceAt, invStdAt, constants);
+    this.readChannels(first + this.stride, stats.batchMean);
     this.readChannels(varianceAt, stats.batchVar);
     this.readChannels(invStdAt, stats.invStd);
+    await this.execute({ name: 'affine', geo, inputs: [x as Float32Array], output: y as Float32Array, shared: [constants], accumulators: 0, zeroed: 0 });
   }
 
-  async backwardChannels({ x, dy, dx, geo, m, mean, invStd, gamma, sums }: BackwardChannelsRequest): Promise<void> {
-    const parts = this.channelParts(geo);
-    const at = this.channelArrays(geo.c, [mean, invStd, gamma], 2 + parts * SCRATCH_ARRAYS);
-    const [meanAt, invStdAt, gammaAt, sumDyAt, dgammaAt] = at as [number, number, number, number, number];
-    const n = geo.size / (geo.c * geo.inner);
-    await this.runChannelParts('backwardChannels', geo, parts, (first, end, part) => [x.byteOffset, dy.byteOffset, dx.byteOffset, n, geo.c, geo.inner, first, end, m, meanAt, invStdAt, gammaAt, sumDyAt, dgammaAt, dgammaAt + this.stride * (1 + part * SCRATCH_ARRAYS)]);
-    this.readChannels(sumDyAt, sums.sumDy);
+  async backward({ x, dy, dx, geo, m, mean, invStd, gamma, sums }: BackwardRequest): Promise<void> {
+    if (geo.inner > 1 && this.inPlace(x) && this.inPlace(dy) && this.inPlace(dx)) {
+      const parts = this.channelParts(geo);
+      const [meanAt, invStdAt, gammaAt, sumDyAt, dgammaAt] = this.channelArrays(geo.c, [mean, invStd, gamma], 2) as [number, number, number, number, number];
+      const n = geo.size / (geo.c * geo.inner);
+      await this.runChannelParts('backwardChannels', geo, parts, (first, end) => [x.byteOffset, dy.byteOffset, dx.byteOffset, n, geo.c, geo.inner, first, end, m, meanAt, invStdAt, gammaAt, sumDyAt, dgammaAt]);
+      this.readChannels(sumDyAt, sums.sumDy);
+      this.readChannels(dgammaAt, sums.dgamma);
+      return;
+    }
+    const [meanAt, invStdAt, gammaAt, dgammaAt] = this.channelArrays(geo.c, [mean, invStd, gamma], 1) as [number, number, number, number];
+    const tensors = [x as Float32Array, dy as Float32Array];
+    const parts = await this.execute({ name: 'gradSums', geo, inputs: tensors, shared: [meanAt], accumulators: 2, zeroed: 2 });
+    const first = parts[0] as number;
+    const partBytes = parts.length > 1 ? (parts[1] as number) - first : 0;
+    const constants = this.constants.reserve(geo.c * CONSTANT_BYTES.gradInput);
+    this.kernels.backwardConstants(first, parts.length, partBytes, this.stride, geo.c, m, meanAt, invStdAt, gammaAt, dgammaAt, constants);
+    this.readChannels(first, sums.sumDy);
     this.readChannels(dgammaAt, sums.dgamma);
+    await this.execute({ name: 'gradInput', geo, inputs: tensors, output: dx as Float32Array, shared: [constants], accumulators: 0, zeroed: 0 });
   }
 
-  /** Threads that would share a channel-by-channel call on `geo`: all of them from the parallel threshold on, never more than the channels. */
+  /** Threads that share a call on `geo`: all of them from the parallel threshold on, never more than the channels. */
   private channelParts(geo: Geometry): number {
     const pool = geo.size >= this.parallelThreshold ? this.pool() : undefined;
     return Math.min(geo.c, pool ? pool.size + 1 : 1);
   }
 
   /**
-   * Per-channel float64 arrays in the channel area: one per input, its values copied in, then
-   * `outputs` more for the kernel to write. Returns their pointers, 0 for an absent input
+   * Per-channel float64 arrays in the channel region: one per input, its values copied in, then
+   * `outputs` more for the kernels to write. Returns their pointers, 0 for an absent input
    * (`gamma` or `beta` when not affine), which the kernels read as absent.
    */
   private channelArrays(c: number, inputs: readonly (ArrayLike<number> | undefined)[], outputs: number): number[] {
     const stride = (this.stride = Math.ceil((c * 8) / 64) * 64);
-    this.reserveChannels(stride * (inputs.length + outputs));
+    const base = this.channels.reserve(stride * (inputs.length + outputs));
     const buffer = this.arena.buffer;
     const pointers = inputs.map((values, k) => {
       if (values === undefined) return 0;
-      const pointer = this.channelPointer + k * stride;
+      const pointer = base + k * stride;
       new Float64Array(buffer, pointer, c).set(values);
       return pointer;
     });
-    for (let k = 0; k < outputs; k++) pointers.push(this.channelPointer + (inputs.length + k) * stride);
+    for (let k = 0; k < outputs; k++) pointers.push(base + (inputs.length + k) * stride);
     return pointers;
   }
 
-  /** Copies c float64 values at `pointer` of the channel area into `into`. */
+  /** Copies c float64 values at `pointer` into `into`. */
   private readChannels(pointer: number, into: Float64Array): void {
     into.set(new Float64Array(this.arena.buffer, pointer, into.length));
   }
 
-  /**
-   * One call per part over a range of whole channels: equal ranges, starting at multiples of
-   * CHANNEL_ALIGN for channels-last rows.
-   */
-  private async runChannelParts(name: KernelName, geo: Geometry, parts: number, args: (first: number, end: number, part: number) => number[]): Promise<void> {
-    const align = geo.inner > 1 ? 1 : CHANNEL_ALIGN;
-    const bound = (p: number): number => (p === parts ? geo.c : Math.round((geo.c * p) / parts / align) * align);
-    const calls = Array.from({ length: parts }, (_, p) => args(bound(p), bound(p + 1), p));
+  /** One call per part over an equal range of whole channels. */
+  private async runChannelParts(name: KernelName, geo: Geometry, parts: number, args: (first: number, end: number) => number[]): Promise<void> {
+    const bound = (p: number): number => Math.round((geo.c * p) / parts);
+    const calls = Array.from({ length: parts }, (_, p) => args(bound(p), bound(p + 1)));
     await this.runParts(name, calls, parts > 1 ? this.pool() : undefined);
   }
 
   /**
    * Runs a plan over the whole tensor. Returns, per part (thread), the pointer of its first
-   * accumulator (the others follow `stride` bytes apart), valid until the next call.
+   * accumulator (the others follow `stride` bytes apart), valid until the next plan.
    */
   private async execute(plan: KernelPlan): Promise<number[]> {
     const { geo } = plan;
-    const { c } = geo;
     const tensors = plan.output ? [...plan.inputs, plan.output] : plan.inputs;
     let inPlace = true;
     for (const t of tensors) inPlace &&= this.arena.owns(t);
     const pool = inPlace && geo.size >= this.parallelThreshold ? this.pool() : undefined;
     const parts = pool ? pool.size + 1 : 1;
-    const stride = (this.stride = Math.ceil((c * 8) / 64) * 64);
-    const perPart = plan.accumulators + SCRATCH_ARRAYS;
-    this.reserveChannels(stride * (plan.params.length + parts * perPart));
+    const stride = (this.stride = Math.ceil((geo.c * 8) / 64) * 64);
+    const perPart = plan.accumulators > 0 ? plan.accumulators + SCRATCH_ARRAYS : 0;
+    const base = this.parts.reserve(Math.max(64, stride * parts * perPart));
     const buffer = this.arena.buffer;
-    // The call's trailing arguments: parameter pointers, then the part's accumulators and scratch.
-    const channelArgs: number[] = plan.constants === undefined ? [] : [plan.constants];
-    let next = this.channelPointer;
-    for (const values of plan.params) {
-      new Float64Array(buffer, next, c).set(values);
-      channelArgs.push(next);
-      next += stride;
-    }
-    const partPointers: number[] = [];
-    for (let p = 0; p < parts; p++) {
-      partPointers.push(next);
-      if (plan.accumulators > 0) new Float64Array(buffer, next, (plan.accumulators * stride) / 8).fill(0);
-      next += perPart * stride;
-    }
+    const partPointers = Array.from({ length: parts }, (_, p) => base + p * perPart * stride);
+    if (plan.zeroed > 0) for (const pointer of partPointers) new Float64Array(buffer, pointer, (plan.zeroed * stride) / 8).fill(0);
+    // The call's trailing arguments: the shared pointers, then the part's accumulators and scratch.
     const partArgs = (part: number): number[] => {
+      const args = plan.shared.slice();
       const first = partPointers[part] as number;
-      const args = channelArgs.slice();
-      if (plan.constants === undefined) for (let k = 0; k <= plan.accumulators; k++) args.push(first + k * stride);
+      if (plan.accumulators > 0) for (let k = 0; k <= plan.accumulators; k++) args.push(first + k * stride);
       return args;
     };
     if (inPlace) await this.runInPlace(plan, tensors, parts, pool, partArgs);
@@ -339,24 +304,5 @@ export class WasmExecutor implements Executor {
 
   private invoke(name: KernelName, args: number[]): void {
     (this.kernels[name] as (...a: number[]) => void)(...args);
-  }
-
-  /** The area for c channels' float32 constants (3 per channel), kept apart from the per-channel area. */
-  private reserveConstants(c: number): number {
-    const bytes = c * 12;
-    if (bytes > this.constantsBytes) {
-      if (this.constantsBytes > 0) this.arena.freeBytes(this.constantsPointer);
-      this.constantsPointer = this.arena.allocateBytes(bytes);
-      this.constantsBytes = bytes;
-    }
-    return this.constantsPointer;
-  }
-
-  /** Makes the per-channel area at least `bytes` long. */
-  private reserveChannels(bytes: number): void {
-    if (bytes <= this.channelBytes) return;
-    if (this.channelBytes > 0) this.arena.freeBytes(this.channelPointer);
-    this.channelPointer = this.arena.allocateBytes(bytes);
-    this.channelBytes = bytes;
   }
 }

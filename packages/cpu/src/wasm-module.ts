@@ -6,25 +6,10 @@ import { KERNELS_MEMORY_PAGES, KERNELS_PRIVATE_WASM_BASE64, KERNELS_WASM_BASE64 
 export interface KernelExports {
   moments(x: number, count: number, first: number, c: number, inner: number, accCount: number, accMean: number, accM2: number, scratch: number): void;
   affine(x: number, y: number, count: number, first: number, c: number, inner: number, constants: number): void;
-  /** Called on the calling thread only: the float32 constants of `affine` from float64 mean, scale and shift. */
-  affineConstants(mean: number, scale: number, shift: number, c: number, constants: number): void;
   /** Called on the calling thread only: the float32 constants of `affine` from the running statistics. */
   inferenceConstants(runningMean: number, runningVar: number, gamma: number, beta: number, eps: number, c: number, constants: number): void;
   gradSums(x: number, dy: number, count: number, first: number, c: number, inner: number, mean: number, sumDy: number, sumDyCentered: number, scratch: number): void;
-  gradInput(
-    x: number,
-    dy: number,
-    dx: number,
-    count: number,
-    first: number,
-    c: number,
-    inner: number,
-    mean: number,
-    kDy: number,
-    kCentered: number,
-    kConst: number,
-    scratch: number,
-  ): void;
+  gradInput(x: number, dy: number, dx: number, count: number, first: number, c: number, inner: number, constants: number): void;
   trainChannels(
     x: number,
     y: number,
@@ -40,7 +25,6 @@ export interface KernelExports {
     variance: number,
     invStd: number,
     count: number,
-    scratch: number,
   ): void;
   backwardChannels(
     x: number,
@@ -57,8 +41,11 @@ export interface KernelExports {
     gamma: number,
     sumDy: number,
     dgamma: number,
-    scratch: number,
   ): void;
+  /** Called on the calling thread only: merges a training forward's part moments and sets the affine constants. */
+  trainConstants(acc: number, parts: number, partBytes: number, arrayBytes: number, c: number, eps: number, gamma: number, beta: number, variance: number, invStd: number, constants: number): void;
+  /** Called on the calling thread only: adds a backward's part sums and sets dgamma and the gradInput constants. */
+  backwardConstants(sums: number, parts: number, partBytes: number, arrayBytes: number, c: number, m: number, mean: number, invStd: number, gamma: number, dgamma: number, constants: number): void;
 }
 
 /** The kernels' export names, in the order a worker's mailbox numbers them. */
