@@ -25,7 +25,10 @@ function positiveNumber(name: string, value: string | undefined): number | undef
 }
 
 async function main(): Promise<void> {
+  // `pnpm bench -- --backend cpu` hands the script a leading `--`; options follow it.
+  const args = process.argv.slice(2);
   const { values } = parseArgs({
+    args: args[0] === '--' ? args.slice(1) : args,
     options: {
       shapes: { type: 'string' },
       backend: { type: 'string' },
