@@ -30,7 +30,7 @@ export const MAILBOX_BYTES = Math.ceil((ERROR_BYTE + 2 * ERROR_UNITS) / 128) * 1
  * network's BN layers, a benchmark) then never pay a futex wake-up, and an idle worker costs no
  * processor time after this.
  */
-export const WORKER_SPIN_MS = 1;
+export const WORKER_SPIN_MS = 5;
 
 /**
  * The worker's side as source text: `serveKernelCalls(kernels, names, buffer, offset)` runs calls

@@ -8,7 +8,7 @@ import type { WebAssembly } from './webassembly-globals.js';
  * How long `join` polls for a worker's part before it waits without blocking, in ms: about the
  * time a worker takes to wake from sleep and finish a part the calling thread has just finished.
  */
-const JOIN_SPIN_MS = 2;
+const JOIN_SPIN_MS = 10;
 
 /**
  * Workers that run kernel calls on the shared WebAssembly memory: Node's worker_threads or a
