@@ -76,7 +76,7 @@ describe.skipIf(found.path === undefined)(title, () => {
   }, 60_000);
 
   it('times cpu on a tensor large enough to be split across its Web Workers', async () => {
-    // 2^20 elements, cpu's default parallelThreshold: the page's timing puts x, dy and the output
+    // 2^20 elements, above cpu's default parallelThreshold (2^15): the page's timing puts x, dy and the output
     // in cpu's shared memory, so each call runs on the page's thread and the workers; a failed
     // worker call would make the row an error.
     const { rows } = await benchInBrowser({ session, backends: ['cpu'], shape: [4, 16, 128, 128], layout: 'NCHW', operations: ['inference', 'trainForward', 'backward'], minTimeMs: 5, repeats: 2 });

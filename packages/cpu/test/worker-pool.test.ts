@@ -18,12 +18,21 @@ function affineCall(arena: WasmArena): { y: Float32Array; args: number[] } {
   return { y, args: [x.byteOffset, y.byteOffset, 8, 0, 1, 8, constants.byteOffset] };
 }
 
+/** Runs `body` with a one-worker pool over a fresh memory, closing the pool afterwards. */
+async function withPool(body: (pool: WorkerPool, arena: WasmArena) => Promise<void>): Promise<void> {
+  const arena = new WasmArena(MEMORY_PAGES);
+  const pool = new WorkerPool(1, module, arena.memory, KERNEL_NAMES);
+  try {
+    await body(pool, arena);
+  } finally {
+    await pool.close();
+  }
+}
+
 describe('WorkerPool', () => {
   it('runs kernels on the shared memory through the mailbox, many calls in a row', async () => {
     expect(module).not.toBeNull();
-    const arena = new WasmArena(MEMORY_PAGES);
-    const pool = new WorkerPool(1, module, arena.memory, KERNEL_NAMES);
-    try {
+    await withPool(async (pool, arena) => {
       const { y, args } = affineCall(arena);
       for (let call = 0; call < 1000; call++) {
         y.fill(0);
@@ -32,30 +41,22 @@ describe('WorkerPool', () => {
         expect(Array.from(y)).toEqual([-6, -4, -2, 0, 2, 4, 6, 8]);
       }
       expect(pool.healthy).toBe(true);
-    } finally {
-      await pool.close();
-    }
+    });
   });
 
   it('wakes a worker that has gone to sleep', async () => {
-    const arena = new WasmArena(MEMORY_PAGES);
-    const pool = new WorkerPool(1, module, arena.memory, KERNEL_NAMES);
-    try {
+    await withPool(async (pool, arena) => {
       const { y, args } = affineCall(arena);
       // Longer than the worker's spin window, so it waits in Atomics.wait.
       await new Promise((resolve) => setTimeout(resolve, 50));
       pool.start(0, 'affine', args);
       await pool.join(0);
       expect(Array.from(y)).toEqual([-6, -4, -2, 0, 2, 4, 6, 8]);
-    } finally {
-      await pool.close();
-    }
+    });
   });
 
   it('reports a kernel that throws as BnBackendError with the worker text, and stays usable', async () => {
-    const arena = new WasmArena(MEMORY_PAGES);
-    const pool = new WorkerPool(1, module, arena.memory, KERNEL_NAMES);
-    try {
+    await withPool(async (pool, arena) => {
       // A pointer past the end of the memory traps in the worker.
       pool.start(0, 'affine', [0xfffffff0, 0, 64, 0, 1, 64, 0]);
       const failure = await pool.join(0).then(
@@ -69,15 +70,11 @@ describe('WorkerPool', () => {
       await pool.join(0);
       expect(Array.from(y)).toEqual([-6, -4, -2, 0, 2, 4, 6, 8]);
       expect(pool.healthy).toBe(true);
-    } finally {
-      await pool.close();
-    }
+    });
   });
 
   it('refuses an unknown kernel or worker, and a second call before the first is joined', async () => {
-    const arena = new WasmArena(MEMORY_PAGES);
-    const pool = new WorkerPool(1, module, arena.memory, KERNEL_NAMES);
-    try {
+    await withPool(async (pool, arena) => {
       expect(() => pool.start(0, 'noSuchKernel', [])).toThrow(/a kernel among moments, affine, .*, got noSuchKernel/);
       expect(() => pool.start(1, 'affine', [])).toThrow(BnBackendError);
       const { args } = affineCall(arena);
@@ -90,9 +87,7 @@ describe('WorkerPool', () => {
         expect(String((error as Error).message)).toMatch(/still running its previous call/);
       }
       await pool.join(0);
-    } finally {
-      await pool.close();
-    }
+    });
   });
 
   it('turns unhealthy when closed and then refuses calls', async () => {
