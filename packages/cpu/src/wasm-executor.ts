@@ -13,6 +13,14 @@ const STAGE_ELEMENTS = 16384;
 const STAGE_SLOTS = 3;
 /** Per-channel float64 arrays of a kernel's scratch (the largest, moments, needs 3.5). */
 const SCRATCH_ARRAYS = 4;
+/**
+ * A channel-major tensor outside this memory is staged a whole channel at a time (its runs copied
+ * into one contiguous block, then statistics and outputs while the block is in cache) when its
+ * runs hold at least this many elements (shorter runs would make the copies per run the cost)...
+ */
+const MIN_STAGED_RUN = 256;
+/** ...and a channel's blocks (x and y, or x, dy and dx) fit in this many bytes. */
+const MAX_CHANNEL_STAGE_BYTES = 16 << 20;
 /** Bytes of float32 constants per channel: the affine kernel's 3, gradInput's 5. */
 const CONSTANT_BYTES = { affine: 12, gradInput: 20 } as const;
 
@@ -88,6 +96,8 @@ export class WasmExecutor implements OperationExecutor {
   private readonly parts: Region;
   /** Float32 constants of the affine and gradInput kernels. */
   private readonly constants: Region;
+  /** A whole channel of each tensor of a staged channel-major operation. */
+  private readonly channelStage: Region;
   /** Bytes between two per-channel float64 arrays of the current call. */
   private stride = 0;
   private stagePointer = 0;
@@ -100,6 +110,7 @@ export class WasmExecutor implements OperationExecutor {
     this.channels = new Region(this.arena);
     this.parts = new Region(this.arena);
     this.constants = new Region(this.arena);
+    this.channelStage = new Region(this.arena);
   }
 
   /** True when `array` is a float32 tensor in this executor's memory (processed in place). */
@@ -130,6 +141,15 @@ export class WasmExecutor implements OperationExecutor {
       this.readChannels(invStdAt, stats.invStd);
       return;
     }
+    if (this.stagesChannels(geo, [x, y])) {
+      const [gammaAt, betaAt, meanAt, varianceAt, invStdAt, countAt] = this.channelArrays(geo.c, [gamma, beta], 4) as [number, number, number, number, number, number];
+      const at = (pointer: number, ch: number): number => (pointer === 0 ? 0 : pointer + ch * 8);
+      this.stageByChannel(geo, [x], y, (block, [xs], ys, ch) => this.kernels.trainChannels(xs as number, ys, block, 1, geo.inner, 0, 1, eps, at(gammaAt, ch), at(betaAt, ch), at(meanAt, ch), at(varianceAt, ch), at(invStdAt, ch), at(countAt, ch)));
+      this.readChannels(meanAt, stats.batchMean);
+      this.readChannels(varianceAt, stats.batchVar);
+      this.readChannels(invStdAt, stats.invStd);
+      return;
+    }
     // Two passes over element ranges; between them the parts' moments merge and the constants
     // are set on this thread.
     const [gammaAt, betaAt, varianceAt, invStdAt] = this.channelArrays(geo.c, [gamma, beta], 2) as [number, number, number, number];
@@ -154,6 +174,14 @@ export class WasmExecutor implements OperationExecutor {
       this.readChannels(dgammaAt, sums.dgamma);
       return;
     }
+    if (this.stagesChannels(geo, [x, dy, dx])) {
+      const [meanAt, invStdAt, gammaAt, sumDyAt, dgammaAt] = this.channelArrays(geo.c, [mean, invStd, gamma], 2) as [number, number, number, number, number];
+      const at = (pointer: number, ch: number): number => (pointer === 0 ? 0 : pointer + ch * 8);
+      this.stageByChannel(geo, [x, dy], dx, (block, [xs, dys], dxs, ch) => this.kernels.backwardChannels(xs as number, dys as number, dxs, block, 1, geo.inner, 0, 1, m, at(meanAt, ch), at(invStdAt, ch), at(gammaAt, ch), at(sumDyAt, ch), at(dgammaAt, ch)));
+      this.readChannels(sumDyAt, sums.sumDy);
+      this.readChannels(dgammaAt, sums.dgamma);
+      return;
+    }
     const [meanAt, invStdAt, gammaAt, dgammaAt] = this.channelArrays(geo.c, [mean, invStd, gamma], 1) as [number, number, number, number];
     const tensors = [x as Float32Array, dy as Float32Array];
     const parts = await this.execute({ name: 'gradSums', geo, inputs: tensors, shared: [meanAt], accumulators: 2, zeroed: 2 });
@@ -164,6 +192,39 @@ export class WasmExecutor implements OperationExecutor {
     this.readChannels(first, sums.sumDy);
     this.readChannels(dgammaAt, sums.dgamma);
     await this.execute({ name: 'gradInput', geo, inputs: tensors, output: dx as Float32Array, shared: [constants], accumulators: 0, zeroed: 0 });
+  }
+
+  /**
+   * Whether a channel-major operation on tensors not all in this memory goes channel by channel
+   * through staged blocks (see MIN_STAGED_RUN and MAX_CHANNEL_STAGE_BYTES).
+   */
+  private stagesChannels(geo: Geometry, tensors: readonly FloatArray[]): boolean {
+    if (geo.inner < MIN_STAGED_RUN || tensors.every((t) => this.inPlace(t))) return false;
+    return (geo.size / geo.c) * 4 * tensors.length <= MAX_CHANNEL_STAGE_BYTES;
+  }
+
+  /**
+   * Runs `kernel` once per channel on this thread over contiguous blocks of that channel: its
+   * runs of each input copied into a block first, the output block's runs copied out after.
+   * `kernel` gets the blocks' run count, input pointers, output pointer and the channel.
+   */
+  private stageByChannel(geo: Geometry, inputs: readonly FloatArray[], output: FloatArray, kernel: (runs: number, inputs: readonly number[], output: number, ch: number) => void): void {
+    const { c, inner } = geo;
+    const runs = geo.size / (c * inner);
+    const blockBytes = runs * inner * 4;
+    const base = this.channelStage.reserve(blockBytes * (inputs.length + 1));
+    const buffer = this.arena.buffer;
+    const blocks = Array.from({ length: inputs.length + 1 }, (_, k) => new Float32Array(buffer, base + k * blockBytes, runs * inner));
+    const pointers = inputs.map((_, k) => base + k * blockBytes);
+    const outputBlock = blocks[inputs.length] as Float32Array;
+    for (let ch = 0; ch < c; ch++) {
+      inputs.forEach((input, k) => {
+        const block = blocks[k] as Float32Array;
+        for (let b = 0; b < runs; b++) block.set(input.subarray((b * c + ch) * inner, (b * c + ch + 1) * inner), b * inner);
+      });
+      kernel(runs, pointers, base + inputs.length * blockBytes, ch);
+      for (let b = 0; b < runs; b++) output.set(outputBlock.subarray(b * inner, (b + 1) * inner), (b * c + ch) * inner);
+    }
   }
 
   /** Threads that share a call on `geo`: all of them from the parallel threshold on, never more than the channels. */

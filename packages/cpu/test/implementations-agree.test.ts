@@ -15,7 +15,7 @@ const CASES: readonly { layout: Layout; shape: number[] }[] = [
   { layout: 'NC', shape: [6, 17001] },
 ];
 
-describe('plain JavaScript, WebAssembly SIMD and worker threads give the same results', () => {
+describe('plain JavaScript, WebAssembly SIMD (in its memory or on plain arrays) and worker threads give the same results', () => {
   const js = createCpuBackend({ simd: false, threads: 1 });
   const wasm = createCpuBackend({ threads: 1 });
   const workers = createCpuBackend({ threads: 2, parallelThreshold: 0 });
@@ -42,8 +42,11 @@ describe('plain JavaScript, WebAssembly SIMD and worker threads give the same re
       const x = randomFloat32(next, size, 1, 5);
       const dy = randomFloat32(next, size);
       const p = params(c, next);
-      const run = async (backend: CpuBackend) => {
+      // `inMemory` false: plain Float32Arrays, staged into the kernels' memory (channel-major
+      // tensors with runs of 256 values or more a whole channel at a time).
+      const run = async (backend: CpuBackend, inMemory = true) => {
         const place = (a: Float32Array) => {
+          if (!inMemory) return a.slice();
           const b = backend.allocate(a.length);
           b.set(a);
           return b;
@@ -63,8 +66,11 @@ describe('plain JavaScript, WebAssembly SIMD and worker threads give the same re
         });
         return { train, y: Float32Array.from(inferred.y), dx: Float32Array.from(grad.dx), dgamma: grad.dgamma, dbeta: grad.dbeta };
       };
-      const [a, b, w] = await Promise.all([run(js), run(wasm), run(workers)]);
-      for (const [other, name] of [[b, 'wasm'], [w, 'workers']] as const) {
+      const a = await run(js);
+      const b = await run(wasm);
+      const w = await run(workers);
+      const plain = await run(wasm, false);
+      for (const [other, name] of [[b, 'wasm'], [w, 'workers'], [plain, 'wasm on plain arrays']] as const) {
         // Statistics: the SIMD sums fold float32 blocks of at most 32 values into float64.
         expectClose(other.train.batchMean, a.train.batchMean, 1e-9, 1e-7, `${name} batchMean`);
         expectClose(other.train.batchVar, a.train.batchVar, 1e-12, 1e-6, `${name} batchVar`);
