@@ -1,10 +1,10 @@
 // Backward's per-channel sums: sum(dy) and sum(dy * (x - mean)), in float64.
 import { ROW_GROUP, f32at, foldInto, f64at, hi, hsum, lo, setF64 } from './common';
 
-// Adds sum(dy) and sum(dy * (x - mean)) of one contiguous run of channel ch. Blocks of 16 values
-// are summed in float32 lanes and folded into float64; the products use x - k with k = the mean
-// rounded to float32 (exact near the mean), and the shift is taken out exactly in float64:
-// sum(dy * (x - mean)) = sum(dy * (x - k)) - (mean - k) * sum(dy).
+// Adds sum(dy) and sum(dy * (x - mean)) of one contiguous run of channel ch. Blocks of 32 values
+// are summed in float32 lanes (8 per lane, as in moments.ts) and folded into float64; the
+// products use x - k with k = the mean rounded to float32 (exact near the mean), and the shift
+// is taken out exactly in float64: sum(dy * (x - mean)) = sum(dy * (x - k)) - (mean - k) * sum(dy).
 export function gradSumsRun(px: usize, pg: usize, n: i32, ch: i32, mean: usize, sumDy: usize, sumDyCentered: usize): void {
   const mu = f64at(mean, ch);
   const shift = <f32>mu;
@@ -14,17 +14,27 @@ export function gradSumsRun(px: usize, pg: usize, n: i32, ch: i32, mean: usize, 
   let t0 = f64x2.splat(0);
   let t1 = f64x2.splat(0);
   let k = 0;
-  for (; k + 16 <= n; k += 16) {
+  for (; k + 32 <= n; k += 32) {
     const ox = px + (<usize>k << 2);
     const og = pg + (<usize>k << 2);
     const g0 = v128.load(og);
     const g1 = v128.load(og, 16);
     const g2 = v128.load(og, 32);
     const g3 = v128.load(og, 48);
-    const sg = f32x4.add(f32x4.add(g0, g1), f32x4.add(g2, g3));
+    const g4 = v128.load(og, 64);
+    const g5 = v128.load(og, 80);
+    const g6 = v128.load(og, 96);
+    const g7 = v128.load(og, 112);
+    const sg = f32x4.add(f32x4.add(f32x4.add(g0, g1), f32x4.add(g2, g3)), f32x4.add(f32x4.add(g4, g5), f32x4.add(g6, g7)));
     const st = f32x4.add(
-      f32x4.add(f32x4.mul(g0, f32x4.sub(v128.load(ox), vk)), f32x4.mul(g1, f32x4.sub(v128.load(ox, 16), vk))),
-      f32x4.add(f32x4.mul(g2, f32x4.sub(v128.load(ox, 32), vk)), f32x4.mul(g3, f32x4.sub(v128.load(ox, 48), vk))),
+      f32x4.add(
+        f32x4.add(f32x4.mul(g0, f32x4.sub(v128.load(ox), vk)), f32x4.mul(g1, f32x4.sub(v128.load(ox, 16), vk))),
+        f32x4.add(f32x4.mul(g2, f32x4.sub(v128.load(ox, 32), vk)), f32x4.mul(g3, f32x4.sub(v128.load(ox, 48), vk))),
+      ),
+      f32x4.add(
+        f32x4.add(f32x4.mul(g4, f32x4.sub(v128.load(ox, 64), vk)), f32x4.mul(g5, f32x4.sub(v128.load(ox, 80), vk))),
+        f32x4.add(f32x4.mul(g6, f32x4.sub(v128.load(ox, 96), vk)), f32x4.mul(g7, f32x4.sub(v128.load(ox, 112), vk))),
+      ),
     );
     s0 = f64x2.add(s0, lo(sg));
     s1 = f64x2.add(s1, hi(sg));
