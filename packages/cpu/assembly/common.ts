@@ -34,14 +34,10 @@ export const ROW_GROUP: i32 = 16;
   store<f32>(p + (<usize>i << 2), v);
 }
 
-// Adds the 16 float32 lanes of v0..v3 to the 16 float64 values at p.
-@inline export function foldInto(p: usize, v0: v128, v1: v128, v2: v128, v3: v128): void {
+// Adds the 8 float32 lanes of v0 and v1 to the 8 float64 values at p.
+@inline export function foldInto8(p: usize, v0: v128, v1: v128): void {
   v128.store(p, f64x2.add(v128.load(p), lo(v0)));
   v128.store(p, f64x2.add(v128.load(p, 16), hi(v0)), 16);
   v128.store(p, f64x2.add(v128.load(p, 32), lo(v1)), 32);
   v128.store(p, f64x2.add(v128.load(p, 48), hi(v1)), 48);
-  v128.store(p, f64x2.add(v128.load(p, 64), lo(v2)), 64);
-  v128.store(p, f64x2.add(v128.load(p, 80), hi(v2)), 80);
-  v128.store(p, f64x2.add(v128.load(p, 96), lo(v3)), 96);
-  v128.store(p, f64x2.add(v128.load(p, 112), hi(v3)), 112);
 }

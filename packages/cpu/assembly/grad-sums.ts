@@ -1,5 +1,5 @@
 // Backward's per-channel sums: sum(dy) and sum(dy * (x - mean)), in float64.
-import { ROW_GROUP, f32at, foldInto, f64at, hi, hsum, lo, setF64 } from './common';
+import { ROW_GROUP, f32at, f64at, foldInto8, hi, hsum, lo, setF64 } from './common';
 
 // Adds sum(dy) and sum(dy * (x - mean)) of one contiguous run of channel ch. Blocks of 32 values
 // are summed in float32 lanes (8 per lane, as in moments.ts) and folded into float64; the
@@ -70,40 +70,29 @@ export function gradSumsRun(px: usize, pg: usize, n: i32, ch: i32, mean: usize, 
   setF64(sumDyCentered, ch, f64at(sumDyCentered, ch) + g * (<f64>load<f32>(px) - f64at(mean, ch)));
 }
 
-// Adds the g (<= ROW_GROUP) rows of 16 channels at px and pg (rows `stride` bytes apart) into
-// the float64 sums at ps and pt: dy and dy * (x - k) around the float32 means at pk, in float32
-// lanes, one 64-byte line of each row per step, so every line is used whole when it is loaded.
-@inline function columnGradSums16(px: usize, pg: usize, g: i32, stride: usize, pk: usize, ps: usize, pt: usize): void {
+// Adds the g (<= ROW_GROUP) rows of 8 channels at px and pg (rows `stride` bytes apart) into the
+// float64 sums at ps and pt: dy and dy * (x - k) around the float32 means at pk, in float32 lanes
+// (eight channels keep the accumulators in registers; the two walks that share a 64-byte line
+// find it in L1).
+@inline function columnGradSums8(px: usize, pg: usize, g: i32, stride: usize, pk: usize, ps: usize, pt: usize): void {
   const k0 = v128.load(pk);
   const k1 = v128.load(pk, 16);
-  const k2 = v128.load(pk, 32);
-  const k3 = v128.load(pk, 48);
   let s0 = f32x4.splat(0);
   let s1 = f32x4.splat(0);
-  let s2 = f32x4.splat(0);
-  let s3 = f32x4.splat(0);
   let t0 = f32x4.splat(0);
   let t1 = f32x4.splat(0);
-  let t2 = f32x4.splat(0);
-  let t3 = f32x4.splat(0);
   for (let j = 0; j < g; j++) {
     const g0 = v128.load(pg);
     const g1 = v128.load(pg, 16);
-    const g2 = v128.load(pg, 32);
-    const g3 = v128.load(pg, 48);
     s0 = f32x4.add(s0, g0);
     s1 = f32x4.add(s1, g1);
-    s2 = f32x4.add(s2, g2);
-    s3 = f32x4.add(s3, g3);
     t0 = f32x4.add(t0, f32x4.mul(g0, f32x4.sub(v128.load(px), k0)));
     t1 = f32x4.add(t1, f32x4.mul(g1, f32x4.sub(v128.load(px, 16), k1)));
-    t2 = f32x4.add(t2, f32x4.mul(g2, f32x4.sub(v128.load(px, 32), k2)));
-    t3 = f32x4.add(t3, f32x4.mul(g3, f32x4.sub(v128.load(px, 48), k3)));
     px += stride;
     pg += stride;
   }
-  foldInto(ps, s0, s1, s2, s3);
-  foldInto(pt, t0, t1, t2, t3);
+  foldInto8(ps, s0, s1);
+  foldInto8(pt, t0, t1);
 }
 
 // The same for 4 channels.
@@ -126,13 +115,13 @@ export function gradSumsRun(px: usize, pg: usize, n: i32, ch: i32, mean: usize, 
 
 // The gradient sums of c channels of `rows` rows `stride` bytes apart (whole rows, or the
 // channels of a range of them; mean, sumDy and sumDyCentered point at their first channel's
-// entries; see gradSums): groups of ROW_GROUP rows, 16 channels
-// (a cache line) at a time down the rows, then 4, then one. The float32 products use x - k with
+// entries; see gradSums): groups of ROW_GROUP rows, 8 channels
+// at a time down the rows, then 4, then one. The float32 products use x - k with
 // k = the mean rounded to float32, and the shift comes out exactly in float64 per channel at the
 // end. scratch: the shifts f32[c], then this call's sums f64[c] and f64[c], added to the totals
 // once checked.
 export function gradSumsRows(x: usize, dy: usize, rows: i32, c: i32, stride: usize, mean: usize, sumDy: usize, sumDyCentered: usize, scratch: usize): void {
-  const c16 = c & ~15;
+  const c8 = c & ~7;
   const c4 = c & ~3;
   const bK = scratch;
   const ls = scratch + (<usize>c << 3);
@@ -144,9 +133,9 @@ export function gradSumsRows(x: usize, dy: usize, rows: i32, c: i32, stride: usi
     const bx = x + <usize>r * stride;
     const bg = dy + <usize>r * stride;
     let ch = 0;
-    for (; ch < c16; ch += 16) {
+    for (; ch < c8; ch += 8) {
       const o = <usize>ch << 2;
-      columnGradSums16(bx + o, bg + o, g, stride, bK + o, ls + (<usize>ch << 3), lt + (<usize>ch << 3));
+      columnGradSums8(bx + o, bg + o, g, stride, bK + o, ls + (<usize>ch << 3), lt + (<usize>ch << 3));
     }
     for (; ch < c4; ch += 4) {
       const o = <usize>ch << 2;

@@ -1,5 +1,5 @@
 // Per-channel moments (count, mean, M2) in float64, merged into accumulators.
-import { ROW_GROUP, f32at, foldInto, f64at, hi, hsum, lo, setF64 } from './common';
+import { ROW_GROUP, f32at, f64at, foldInto8, hi, hsum, lo, setF64 } from './common';
 
 // The shift of a run is the mean of its first SHIFT_SAMPLE values, that of a channel of
 // channels-last rows the mean of its first SHIFT_SAMPLE_ROWS rows (each row costs c loads, as
@@ -128,39 +128,28 @@ export function runMoments(x: usize, n: i32, ch: i32, accCount: usize, accMean: 
   finish(x, n, 4, k64, q, dev, ch, accCount, accMean, accM2);
 }
 
-// Adds the g (<= ROW_GROUP) rows of 16 channels at p (rows `stride` bytes apart) into the float64
-// sums at pq and pd: (x - k)^2 and (x - k) around the shifts at pk, in float32 lanes, one
-// 64-byte line of each row per step, so every line is used whole when it is loaded.
-@inline function columnSums16(p: usize, g: i32, stride: usize, pk: usize, pq: usize, pd: usize): void {
+// Adds the g (<= ROW_GROUP) rows of 8 channels at p (rows `stride` bytes apart) into the float64
+// sums at pq and pd: (x - k)^2 and (x - k) around the shifts at pk, in float32 lanes. Eight
+// channels keep the accumulators and shifts in registers (sixteen spilled, 11% slower); the two
+// walks that share a 64-byte line find it in L1.
+@inline function columnSums8(p: usize, g: i32, stride: usize, pk: usize, pq: usize, pd: usize): void {
   const k0 = v128.load(pk);
   const k1 = v128.load(pk, 16);
-  const k2 = v128.load(pk, 32);
-  const k3 = v128.load(pk, 48);
   let q0 = f32x4.splat(0);
   let q1 = f32x4.splat(0);
-  let q2 = f32x4.splat(0);
-  let q3 = f32x4.splat(0);
   let s0 = f32x4.splat(0);
   let s1 = f32x4.splat(0);
-  let s2 = f32x4.splat(0);
-  let s3 = f32x4.splat(0);
   for (let j = 0; j < g; j++) {
     const d0 = f32x4.sub(v128.load(p), k0);
     const d1 = f32x4.sub(v128.load(p, 16), k1);
-    const d2 = f32x4.sub(v128.load(p, 32), k2);
-    const d3 = f32x4.sub(v128.load(p, 48), k3);
     q0 = f32x4.add(q0, f32x4.mul(d0, d0));
     q1 = f32x4.add(q1, f32x4.mul(d1, d1));
-    q2 = f32x4.add(q2, f32x4.mul(d2, d2));
-    q3 = f32x4.add(q3, f32x4.mul(d3, d3));
     s0 = f32x4.add(s0, d0);
     s1 = f32x4.add(s1, d1);
-    s2 = f32x4.add(s2, d2);
-    s3 = f32x4.add(s3, d3);
     p += stride;
   }
-  foldInto(pq, q0, q1, q2, q3);
-  foldInto(pd, s0, s1, s2, s3);
+  foldInto8(pq, q0, q1);
+  foldInto8(pd, s0, s1);
 }
 
 // The same for 4 channels.
@@ -208,7 +197,7 @@ function shiftsOfRows(x: usize, rows: i32, c: i32, stride: usize, sums: usize, s
 // channels of a range of them) in one pass, merged channel by channel into the accumulators at
 // accCount, accMean, accM2 (their first channel's entries; see finish):
 // each channel's shift is the mean of its first rows; groups of ROW_GROUP rows add in float32
-// lanes, 16 channels (a cache line) at a time down the rows, folded into float64 per group.
+// lanes, 8 channels at a time down the rows, folded into float64 per group.
 // scratch: q and dev f64[c], then the shifts f32[c].
 export function rowsMoments(x: usize, rows: i32, c: i32, stride: usize, accCount: usize, accMean: usize, accM2: usize, scratch: usize): void {
   const bQ = scratch;
@@ -216,13 +205,13 @@ export function rowsMoments(x: usize, rows: i32, c: i32, stride: usize, accCount
   const bK = scratch + (<usize>c << 4);
   memory.fill(scratch, 0, <usize>c << 4);
   shiftsOfRows(x, rows, c, stride, bQ, bK);
-  const c16 = c & ~15;
+  const c8 = c & ~7;
   const c4 = c & ~3;
   for (let r = 0; r < rows; r += ROW_GROUP) {
     const g = min(ROW_GROUP, rows - r);
     const base = x + <usize>r * stride;
     let ch = 0;
-    for (; ch < c16; ch += 16) columnSums16(base + (<usize>ch << 2), g, stride, bK + (<usize>ch << 2), bQ + (<usize>ch << 3), bDev + (<usize>ch << 3));
+    for (; ch < c8; ch += 8) columnSums8(base + (<usize>ch << 2), g, stride, bK + (<usize>ch << 2), bQ + (<usize>ch << 3), bDev + (<usize>ch << 3));
     for (; ch < c4; ch += 4) columnSums4(base + (<usize>ch << 2), g, stride, bK + (<usize>ch << 2), bQ + (<usize>ch << 3), bDev + (<usize>ch << 3));
     for (; ch < c; ch++) {
       const k = <f64>load<f32>(bK + (<usize>ch << 2));
