@@ -59,6 +59,52 @@ function deviations64(x: usize, n: i32, step: usize, mu: f64): void {
   runDev = dev;
 }
 
+// The float32 lanes round each deviation x - k and its partial sums, so the mean k + dev / n can
+// be off by a few float32 roundings of the spread, about 4u sqrt(q / n). Statistics must hold to
+// 1e-5 of the mean or 1e-9 of the spread (float64 statistics, spec's tolerance rule), which that
+// meets unless the mean lies within 4u / 1e-5 = 0.024 spreads of zero: a mean closer to zero than
+// MEAN_FLOOR spreads has dev summed again in float64 lanes (each float32 value widened exactly).
+const MEAN_FLOOR: f64 = 0.03;
+
+@inline function meanNeedsFloat64(k: f64, q: f64, dev: f64, n: f64): bool {
+  return Math.abs(k + dev / n) < MEAN_FLOOR * Math.sqrt(q / n);
+}
+
+// sum(x - k) of a contiguous run of n values in float64 lanes.
+function deviationSum64(x: usize, n: i32, k: f64): f64 {
+  const vk = f64x2.splat(k);
+  let a0 = f64x2.splat(0);
+  let a1 = f64x2.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const v = v128.load(x + (<usize>i << 2));
+    a0 = f64x2.add(a0, f64x2.sub(lo(v), vk));
+    a1 = f64x2.add(a1, f64x2.sub(hi(v), vk));
+  }
+  let sum = hsum(f64x2.add(a0, a1));
+  for (; i < n; i++) sum += f32at(x, i) - k;
+  return sum;
+}
+
+// sum(x - k) of c channels over `rows` rows `stride` bytes apart into dev (f64[c], overwritten),
+// row by row in float64 lanes, k the float32 shifts at `shifts`.
+function rowsDeviationSums64(x: usize, rows: i32, c: i32, stride: usize, shifts: usize, dev: usize): void {
+  memory.fill(dev, 0, <usize>c << 3);
+  const c4 = c & ~3;
+  for (let r = 0; r < rows; r++) {
+    const row = x + <usize>r * stride;
+    let ch = 0;
+    for (; ch < c4; ch += 4) {
+      const v = v128.load(row + (<usize>ch << 2));
+      const k = v128.load(shifts + (<usize>ch << 2));
+      const q = dev + (<usize>ch << 3);
+      v128.store(q, f64x2.add(v128.load(q), f64x2.sub(lo(v), lo(k))));
+      v128.store(q, f64x2.add(v128.load(q, 16), f64x2.sub(hi(v), hi(k))), 16);
+    }
+    for (; ch < c; ch++) setF64(dev, ch, f64at(dev, ch) + (f32at(row, ch) - <f64>load<f32>(shifts + (<usize>ch << 2))));
+  }
+}
+
 // Finishes the moments of `n` values `step` bytes apart from q = sum((x - k)^2) and
 // dev = sum(x - k), added in float32 lanes around the shift k, and merges them into channel ch:
 // mean = k + dev / n and M2 = q - dev^2 / n (the corrected two-pass formula; k is an estimate of
@@ -125,6 +171,7 @@ export function runMoments(x: usize, n: i32, ch: i32, accCount: usize, accMean: 
     q += d * d;
     dev += d;
   }
+  if (meanNeedsFloat64(k64, q, dev, <f64>n)) dev = deviationSum64(x, n, k64);
   finish(x, n, 4, k64, q, dev, ch, accCount, accMean, accM2);
 }
 
@@ -197,7 +244,9 @@ function shiftsOfRows(x: usize, rows: i32, c: i32, stride: usize, sums: usize, s
 // channels of a range of them) in one pass, merged channel by channel into the accumulators at
 // accCount, accMean, accM2 (their first channel's entries; see finish):
 // each channel's shift is the mean of its first rows; groups of ROW_GROUP rows add in float32
-// lanes, 8 channels at a time down the rows, folded into float64 per group.
+// lanes, 8 channels at a time down the rows, folded into float64 per group; when a channel's
+// mean is near zero (see MEAN_FLOOR) the deviation sums of every channel are taken again in
+// float64, row by row.
 // scratch: q and dev f64[c], then the shifts f32[c].
 export function rowsMoments(x: usize, rows: i32, c: i32, stride: usize, accCount: usize, accMean: usize, accM2: usize, scratch: usize): void {
   const bQ = scratch;
@@ -224,6 +273,12 @@ export function rowsMoments(x: usize, rows: i32, c: i32, stride: usize, accCount
       }
       setF64(bQ, ch, f64at(bQ, ch) + q);
       setF64(bDev, ch, f64at(bDev, ch) + dev);
+    }
+  }
+  for (let ch = 0; ch < c; ch++) {
+    if (meanNeedsFloat64(<f64>load<f32>(bK + (<usize>ch << 2)), f64at(bQ, ch), f64at(bDev, ch), <f64>rows)) {
+      rowsDeviationSums64(x, rows, c, stride, bK, bDev);
+      break;
     }
   }
   for (let ch = 0; ch < c; ch++) {
