@@ -107,11 +107,15 @@ export function trainConstants(acc: usize, parts: i32, partBytes: usize, arrayBy
       const delta = f64x2.sub(mb, ma);
       const merged = f64x2.add(ma, f64x2.div(f64x2.mul(delta, nb), total));
       const q = f64x2.add(f64x2.add(qa, qb), f64x2.div(f64x2.mul(f64x2.mul(f64x2.mul(delta, delta), na), nb), total));
-      // Where part 0 held nothing, the other part's values as they are.
-      const empty = f64x2.eq(na, f64x2.splat(0));
-      v128.store(count + o, v128.bitselect(nb, total, empty));
-      v128.store(mean + o, v128.bitselect(mb, merged, empty));
-      v128.store(m2 + o, v128.bitselect(qb, q, empty));
+      // Where part 0 held nothing, the other part's values as they are; where the other part
+      // held nothing (a part may get no element of a small tensor), part 0's: its mean and M2
+      // were never written.
+      const zero = f64x2.splat(0);
+      const emptyA = f64x2.eq(na, zero);
+      const emptyB = f64x2.eq(nb, zero);
+      v128.store(count + o, v128.bitselect(nb, total, emptyA));
+      v128.store(mean + o, v128.bitselect(ma, v128.bitselect(mb, merged, emptyA), emptyB));
+      v128.store(m2 + o, v128.bitselect(qa, v128.bitselect(qb, q, emptyA), emptyB));
     }
     for (; ch < c; ch++) merge(count, mean, m2, ch, f64at(part, ch), f64at(part + arrayBytes, ch), f64at(part + 2 * arrayBytes, ch));
   }

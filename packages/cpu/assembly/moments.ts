@@ -13,6 +13,8 @@ const SHIFT_SAMPLE_ROWS: i32 = 16;
 // merges with core's mergeMoments; this kernel keeps its own copy because WebAssembly cannot call
 // back into JavaScript per run without a cost larger than the merge itself.
 export function merge(accCount: usize, accMean: usize, accM2: usize, ch: i32, n: f64, mu: f64, q: f64): void {
+  // Nothing to add (a part that got no element of this channel: its mu and q were never written).
+  if (n == 0) return;
   const count = f64at(accCount, ch);
   if (count == 0) {
     setF64(accCount, ch, n);

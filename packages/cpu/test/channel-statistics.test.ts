@@ -1,4 +1,5 @@
 import { createReferenceBackend, inverseStd } from '@bnkit/core';
+import { checkProperties } from '@bnkit/spec';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCpuBackend, type CpuBackend } from '../src/index.js';
 
@@ -84,4 +85,74 @@ describe("invStd computed in WebAssembly is core's inverseStd exactly", () => {
       }
     });
   }
+});
+
+/**
+ * A batch mean near zero against its spread: float32 deviation sums would miss the float64
+ * tolerance there (1e-5 of the mean or 1e-9 of the spread), so the kernels sum again in float64.
+ * The property case below (NC [3,4], three chained steps) failed by 1.67x without that.
+ */
+describe('batch means near zero', () => {
+  it('meet the float64 tolerance on the property case that found the gap', async () => {
+    const cpu = createCpuBackend({ threads: 1 });
+    await cpu.init();
+    try {
+      const report = await checkProperties(cpu, { seed: 48856946, path: '15:4:4:4:4:7:36', operations: ['trainForward'] });
+      expect(report.results.map((result) => result.status)).toEqual(['passed']);
+    } finally {
+      await cpu.dispose();
+    }
+  });
+
+  for (const { layout, shape } of [
+    { layout: 'NCHW' as const, shape: [2, 3, 30, 40] },
+    { layout: 'NC' as const, shape: [500, 24] },
+  ]) {
+    it(`${layout} ${shape.join('x')}: centred channels keep their mean to 1e-9 of the spread`, async () => {
+      const cpu = createCpuBackend({ threads: 1 });
+      await cpu.init();
+      try {
+        const size = shape.reduce((a, b) => a * b, 1);
+        // Values symmetric about zero up to float32 rounding, far from the shift's float32 grid.
+        const x = Float32Array.from({ length: size }, (_, i) => Math.sin(i * 0.7331) * 3.14159 + 1e-4 * Math.cos(i));
+        const options = { trackRunningStats: false };
+        const expected = await createReferenceBackend().trainForward({ x, shape, layout, options });
+        const got = await cpu.trainForward({ x, shape, layout, options });
+        for (let ch = 0; ch < got.batchMean.length; ch++) {
+          const spread = Math.sqrt(expected.batchVar[ch] as number);
+          expect(Math.abs((got.batchMean[ch] as number) - (expected.batchMean[ch] as number))).toBeLessThanOrEqual(1e-9 * spread + 1e-5 * Math.abs(expected.batchMean[ch] as number));
+        }
+      } finally {
+        await cpu.dispose();
+      }
+    });
+  }
+});
+
+/**
+ * Split across two threads, a tensor of 16 elements leaves the second part empty (cuts fall on
+ * 16-element boundaries). Its accumulators then hold whatever an earlier call left there; the
+ * merge must take nothing from them.
+ */
+describe('a thread that gets no element of a small tensor', () => {
+  it('adds nothing to the statistics, whatever an earlier call left in its accumulators', async () => {
+    const cpu = createCpuBackend({ threads: 2, parallelThreshold: 0 });
+    await cpu.init();
+    try {
+      const options = { trackRunningStats: false, affine: false };
+      for (const shape of [[2, 2, 1, 1, 2], [1, 4, 1, 1, 4], [3, 3, 1, 1, 3], [1, 3, 1, 1, 7]]) {
+        const size = shape.reduce((a, b) => a * b, 1);
+        const x = cpu.allocate(size);
+        for (let i = 0; i < size; i++) x[i] = Math.sin(i * 1.3 + size) * 2 + 0.5;
+        const expected = await createReferenceBackend().trainForward({ x: Float32Array.from(x), shape, layout: 'NCDHW', options });
+        const got = await cpu.trainForward({ x, shape, layout: 'NCDHW', options });
+        for (let ch = 0; ch < got.batchVar.length; ch++) {
+          expect(Math.abs((got.batchVar[ch] as number) - (expected.batchVar[ch] as number))).toBeLessThanOrEqual(1e-6 * (expected.batchVar[ch] as number));
+        }
+        cpu.free(x);
+      }
+    } finally {
+      await cpu.dispose();
+    }
+  });
 });
