@@ -33,7 +33,24 @@ export function setConstants(mu: f64, a: f64, b: f64, k: f64): void {
   constK = <f32>(k - b * (mu - <f64>h));
 }
 
-// dx over one contiguous run of one channel.
+// dx of the first n - n % 8 values of a run with the constants in vectors; `scaled` (a constant
+// at each call, so each use compiles to its own loop) multiplies x - hi by the power of two vs.
+@inline function gradInputVectors(x: usize, dy: usize, dx: usize, n: i32, vh: v128, va: v128, vb: v128, vs: v128, vc: v128, scaled: bool): i32 {
+  let k = 0;
+  for (; k + 8 <= n; k += 8) {
+    const p = <usize>k << 2;
+    const v = f32x4.sub(v128.load(x + p), vh);
+    const w = f32x4.sub(v128.load(x + p, 16), vh);
+    const g = v128.load(dy + p);
+    const e = v128.load(dy + p, 16);
+    v128.store(dx + p, f32x4.add(f32x4.add(f32x4.mul(va, g), f32x4.mul(vb, scaled ? f32x4.mul(v, vs) : v)), vc));
+    v128.store(dx + p, f32x4.add(f32x4.add(f32x4.mul(va, e), f32x4.mul(vb, scaled ? f32x4.mul(w, vs) : w)), vc), 16);
+  }
+  return k;
+}
+
+// dx over one contiguous run of one channel; without the power-of-two scaling in the usual case
+// (s = 1: no split of b), one multiplication fewer per vector.
 export function gradInputRun(x: usize, dy: usize, dx: usize, n: i32): void {
   const h = constH;
   const a = constA;
@@ -45,28 +62,7 @@ export function gradInputRun(x: usize, dy: usize, dx: usize, n: i32): void {
   const vb = f32x4.splat(b);
   const vs = f32x4.splat(s);
   const vc = f32x4.splat(c);
-  let k = 0;
-  if (s == 1) {
-    // The usual case (no split of b): one multiplication fewer per vector.
-    for (; k + 8 <= n; k += 8) {
-      const p = <usize>k << 2;
-      const v = v128.load(x + p);
-      const w = v128.load(x + p, 16);
-      const g = v128.load(dy + p);
-      const e = v128.load(dy + p, 16);
-      v128.store(dx + p, f32x4.add(f32x4.add(f32x4.mul(va, g), f32x4.mul(vb, f32x4.sub(v, vh))), vc));
-      v128.store(dx + p, f32x4.add(f32x4.add(f32x4.mul(va, e), f32x4.mul(vb, f32x4.sub(w, vh))), vc), 16);
-    }
-  }
-  for (; k + 8 <= n; k += 8) {
-    const p = <usize>k << 2;
-    const v = v128.load(x + p);
-    const w = v128.load(x + p, 16);
-    const g = v128.load(dy + p);
-    const e = v128.load(dy + p, 16);
-    v128.store(dx + p, f32x4.add(f32x4.add(f32x4.mul(va, g), f32x4.mul(vb, f32x4.mul(f32x4.sub(v, vh), vs))), vc));
-    v128.store(dx + p, f32x4.add(f32x4.add(f32x4.mul(va, e), f32x4.mul(vb, f32x4.mul(f32x4.sub(w, vh), vs))), vc), 16);
-  }
+  let k = s == 1 ? gradInputVectors(x, dy, dx, n, vh, va, vb, vs, vc, false) : gradInputVectors(x, dy, dx, n, vh, va, vb, vs, vc, true);
   for (; k < n; k++) {
     const p = <usize>k << 2;
     store<f32>(dx + p, grad1(load<f32>(x + p), load<f32>(dy + p), h, a, b, s, c));
