@@ -130,12 +130,13 @@ function withRatios(group: readonly BenchmarkRow[]): BenchmarkRow[] {
  * (the registry) owns the backends' lifecycle.
  */
 export async function runBenchmark(options: BenchmarkOptions): Promise<BenchmarkReport> {
-  const timing: { -readonly [K in keyof TimingOptions]: TimingOptions[K] } = {
+  const minTimeMs = options.minTimeMs ?? DEFAULT_TIMING.minTimeMs;
+  const timing: TimingOptions = {
     ...DEFAULT_TIMING,
-    ...(options.minTimeMs !== undefined ? { minTimeMs: options.minTimeMs } : {}),
-    ...(options.repeats !== undefined ? { repeats: options.repeats } : {}),
+    minTimeMs,
+    repeats: options.repeats ?? DEFAULT_TIMING.repeats,
+    warmUpMs: options.warmUpMs ?? WARM_UP_WINDOWS * minTimeMs,
   };
-  timing.warmUpMs = options.warmUpMs ?? WARM_UP_WINDOWS * timing.minTimeMs;
   const threads = options.threads ?? DEFAULT_BENCH_THREADS;
   const environment = benchEnvironment();
   const startedAt = new Date().toISOString();

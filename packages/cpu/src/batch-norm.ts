@@ -83,7 +83,8 @@ function scaleAndShift(invStd: Float64Array, gamma: FloatArray | undefined, beta
 }
 
 /**
- * Training forward: float64 batch moments (exact two-pass per run, merged by Chan's update),
+ * Training forward: float64 batch moments (the corrected two-pass formula around a shift per run
+ * or channel, parts merged by Chan's update; see the executors),
  * y = gamma * (x - mean) * invStd + beta stored in y's type, and the running statistics updated
  * by the convention's rule. y has x's element type (or is `out.y`); the statistics are float64.
  * An `out.y` that partly overlaps x is handled (x is read from a copy).

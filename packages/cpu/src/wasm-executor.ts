@@ -26,6 +26,16 @@ const CONSTANT_BYTES = { affine: 12, gradInput: 20 } as const;
 
 type KernelName = keyof KernelExports;
 
+/** Bytes between two per-channel float64 arrays of c channels: whole cache lines. */
+function channelStride(c: number): number {
+  return Math.ceil((c * 8) / 64) * 64;
+}
+
+/** Channel ch's entry of a per-channel float64 array at `pointer`, 0 (absent) staying 0. */
+function channelEntry(pointer: number, ch: number): number {
+  return pointer === 0 ? 0 : pointer + ch * 8;
+}
+
 /** One kernel call over a whole tensor, split by element ranges, as the executor plans it. */
 interface KernelPlan {
   readonly name: 'moments' | 'affine' | 'gradSums' | 'gradInput';
@@ -98,8 +108,6 @@ export class WasmExecutor implements OperationExecutor {
   private readonly constants: Region;
   /** A whole channel of each tensor of a staged channel-major operation. */
   private readonly channelStage: Region;
-  /** Bytes between two per-channel float64 arrays of the current call. */
-  private stride = 0;
   private stagePointer = 0;
 
   constructor(options: WasmExecutorOptions) {
@@ -131,20 +139,17 @@ export class WasmExecutor implements OperationExecutor {
   }
 
   async trainForward({ x, y, geo, eps, gamma, beta, stats }: TrainForwardRequest): Promise<void> {
-    if (geo.inner > 1 && this.inPlace(x) && this.inPlace(y)) {
-      const parts = this.channelParts(geo);
+    const byChannel = this.channelWise(geo, [x, y]);
+    if (byChannel !== undefined) {
       const [gammaAt, betaAt, meanAt, varianceAt, invStdAt, countAt] = this.channelArrays(geo.c, [gamma, beta], 4) as [number, number, number, number, number, number];
-      const n = geo.size / (geo.c * geo.inner);
-      await this.runChannelParts('trainChannels', geo, parts, (first, end) => [x.byteOffset, y.byteOffset, n, geo.c, geo.inner, first, end, eps, gammaAt, betaAt, meanAt, varianceAt, invStdAt, countAt]);
-      this.readChannels(meanAt, stats.batchMean);
-      this.readChannels(varianceAt, stats.batchVar);
-      this.readChannels(invStdAt, stats.invStd);
-      return;
-    }
-    if (this.stagesChannels(geo, [x, y])) {
-      const [gammaAt, betaAt, meanAt, varianceAt, invStdAt, countAt] = this.channelArrays(geo.c, [gamma, beta], 4) as [number, number, number, number, number, number];
-      const at = (pointer: number, ch: number): number => (pointer === 0 ? 0 : pointer + ch * 8);
-      this.stageByChannel(geo, [x], y, (block, [xs], ys, ch) => this.kernels.trainChannels(xs as number, ys, block, 1, geo.inner, 0, 1, eps, at(gammaAt, ch), at(betaAt, ch), at(meanAt, ch), at(varianceAt, ch), at(invStdAt, ch), at(countAt, ch)));
+      if (byChannel === 'in place') {
+        const n = geo.size / (geo.c * geo.inner);
+        await this.runChannelParts('trainChannels', geo, (first, end) => [x.byteOffset, y.byteOffset, n, geo.c, geo.inner, first, end, eps, gammaAt, betaAt, meanAt, varianceAt, invStdAt, countAt]);
+      } else {
+        this.stageByChannel(geo, [x], y, (runs, [xs], ys, ch) =>
+          this.kernels.trainChannels(xs as number, ys, runs, 1, geo.inner, 0, 1, eps, channelEntry(gammaAt, ch), channelEntry(betaAt, ch), channelEntry(meanAt, ch), channelEntry(varianceAt, ch), channelEntry(invStdAt, ch), channelEntry(countAt, ch)),
+        );
+      }
       this.readChannels(meanAt, stats.batchMean);
       this.readChannels(varianceAt, stats.batchVar);
       this.readChannels(invStdAt, stats.invStd);
@@ -156,28 +161,27 @@ export class WasmExecutor implements OperationExecutor {
     const parts = await this.execute({ name: 'moments', geo, inputs: [x as Float32Array], shared: [], accumulators: 3, zeroed: 1 });
     const first = parts[0] as number;
     const partBytes = parts.length > 1 ? (parts[1] as number) - first : 0;
+    const stride = channelStride(geo.c);
     const constants = this.constants.reserve(geo.c * CONSTANT_BYTES.affine);
-    this.kernels.trainConstants(first, parts.length, partBytes, this.stride, geo.c, eps, gammaAt, betaAt, varianceAt, invStdAt, constants);
-    this.readChannels(first + this.stride, stats.batchMean);
+    this.kernels.trainConstants(first, parts.length, partBytes, stride, geo.c, eps, gammaAt, betaAt, varianceAt, invStdAt, constants);
+    this.readChannels(first + stride, stats.batchMean);
     this.readChannels(varianceAt, stats.batchVar);
     this.readChannels(invStdAt, stats.invStd);
     await this.execute({ name: 'affine', geo, inputs: [x as Float32Array], output: y as Float32Array, shared: [constants], accumulators: 0, zeroed: 0 });
   }
 
   async backward({ x, dy, dx, geo, m, mean, invStd, gamma, sums }: BackwardRequest): Promise<void> {
-    if (geo.inner > 1 && this.inPlace(x) && this.inPlace(dy) && this.inPlace(dx)) {
-      const parts = this.channelParts(geo);
+    const byChannel = this.channelWise(geo, [x, dy, dx]);
+    if (byChannel !== undefined) {
       const [meanAt, invStdAt, gammaAt, sumDyAt, dgammaAt] = this.channelArrays(geo.c, [mean, invStd, gamma], 2) as [number, number, number, number, number];
-      const n = geo.size / (geo.c * geo.inner);
-      await this.runChannelParts('backwardChannels', geo, parts, (first, end) => [x.byteOffset, dy.byteOffset, dx.byteOffset, n, geo.c, geo.inner, first, end, m, meanAt, invStdAt, gammaAt, sumDyAt, dgammaAt]);
-      this.readChannels(sumDyAt, sums.sumDy);
-      this.readChannels(dgammaAt, sums.dgamma);
-      return;
-    }
-    if (this.stagesChannels(geo, [x, dy, dx])) {
-      const [meanAt, invStdAt, gammaAt, sumDyAt, dgammaAt] = this.channelArrays(geo.c, [mean, invStd, gamma], 2) as [number, number, number, number, number];
-      const at = (pointer: number, ch: number): number => (pointer === 0 ? 0 : pointer + ch * 8);
-      this.stageByChannel(geo, [x, dy], dx, (block, [xs, dys], dxs, ch) => this.kernels.backwardChannels(xs as number, dys as number, dxs, block, 1, geo.inner, 0, 1, m, at(meanAt, ch), at(invStdAt, ch), at(gammaAt, ch), at(sumDyAt, ch), at(dgammaAt, ch)));
+      if (byChannel === 'in place') {
+        const n = geo.size / (geo.c * geo.inner);
+        await this.runChannelParts('backwardChannels', geo, (first, end) => [x.byteOffset, dy.byteOffset, dx.byteOffset, n, geo.c, geo.inner, first, end, m, meanAt, invStdAt, gammaAt, sumDyAt, dgammaAt]);
+      } else {
+        this.stageByChannel(geo, [x, dy], dx, (runs, [xs, dys], dxs, ch) =>
+          this.kernels.backwardChannels(xs as number, dys as number, dxs, runs, 1, geo.inner, 0, 1, m, channelEntry(meanAt, ch), channelEntry(invStdAt, ch), channelEntry(gammaAt, ch), channelEntry(sumDyAt, ch), channelEntry(dgammaAt, ch)),
+        );
+      }
       this.readChannels(sumDyAt, sums.sumDy);
       this.readChannels(dgammaAt, sums.dgamma);
       return;
@@ -188,19 +192,23 @@ export class WasmExecutor implements OperationExecutor {
     const first = parts[0] as number;
     const partBytes = parts.length > 1 ? (parts[1] as number) - first : 0;
     const constants = this.constants.reserve(geo.c * CONSTANT_BYTES.gradInput);
-    this.kernels.backwardConstants(first, parts.length, partBytes, this.stride, geo.c, m, meanAt, invStdAt, gammaAt, dgammaAt, constants);
+    this.kernels.backwardConstants(first, parts.length, partBytes, channelStride(geo.c), geo.c, m, meanAt, invStdAt, gammaAt, dgammaAt, constants);
     this.readChannels(first, sums.sumDy);
     this.readChannels(dgammaAt, sums.dgamma);
     await this.execute({ name: 'gradInput', geo, inputs: tensors, output: dx as Float32Array, shared: [constants], accumulators: 0, zeroed: 0 });
   }
 
   /**
-   * Whether a channel-major operation on tensors not all in this memory goes channel by channel
-   * through staged blocks (see MIN_STAGED_RUN and MAX_CHANNEL_STAGE_BYTES).
+   * How a channel-major training forward or backward goes channel by channel: `in place` when
+   * every tensor is in this memory (each thread taking whole channels), `staged` when some is not
+   * but a channel's runs are long enough and its blocks small enough to gather (see
+   * MIN_STAGED_RUN and MAX_CHANNEL_STAGE_BYTES), else undefined (two passes by element ranges).
    */
-  private stagesChannels(geo: Geometry, tensors: readonly FloatArray[]): boolean {
-    if (geo.inner < MIN_STAGED_RUN || tensors.every((t) => this.inPlace(t))) return false;
-    return (geo.size / geo.c) * 4 * tensors.length <= MAX_CHANNEL_STAGE_BYTES;
+  private channelWise(geo: Geometry, tensors: readonly FloatArray[]): 'in place' | 'staged' | undefined {
+    if (geo.inner === 1) return undefined;
+    if (tensors.every((t) => this.inPlace(t))) return 'in place';
+    if (geo.inner < MIN_STAGED_RUN || (geo.size / geo.c) * 4 * tensors.length > MAX_CHANNEL_STAGE_BYTES) return undefined;
+    return 'staged';
   }
 
   /**
@@ -227,19 +235,13 @@ export class WasmExecutor implements OperationExecutor {
     }
   }
 
-  /** Threads that share a call on `geo`: all of them from the parallel threshold on, never more than the channels. */
-  private channelParts(geo: Geometry): number {
-    const pool = geo.size >= this.parallelThreshold ? this.pool() : undefined;
-    return Math.min(geo.c, pool ? pool.size + 1 : 1);
-  }
-
   /**
    * Per-channel float64 arrays in the channel region: one per input, its values copied in, then
    * `outputs` more for the kernels to write. Returns their pointers, 0 for an absent input
    * (`gamma` or `beta` when not affine), which the kernels read as absent.
    */
   private channelArrays(c: number, inputs: readonly (ArrayLike<number> | undefined)[], outputs: number): number[] {
-    const stride = (this.stride = Math.ceil((c * 8) / 64) * 64);
+    const stride = channelStride(c);
     const base = this.channels.reserve(stride * (inputs.length + outputs));
     const buffer = this.arena.buffer;
     const pointers = inputs.map((values, k) => {
@@ -257,16 +259,20 @@ export class WasmExecutor implements OperationExecutor {
     into.set(new Float64Array(this.arena.buffer, pointer, into.length));
   }
 
-  /** One call per part over an equal range of whole channels. */
-  private async runChannelParts(name: KernelName, geo: Geometry, parts: number, args: (first: number, end: number) => number[]): Promise<void> {
+  /**
+   * One call per thread over an equal range of whole channels: every thread from the parallel
+   * threshold on, never more than the channels.
+   */
+  private async runChannelParts(name: KernelName, geo: Geometry, args: (first: number, end: number) => number[]): Promise<void> {
+    const pool = geo.size >= this.parallelThreshold ? this.pool() : undefined;
+    const parts = Math.min(geo.c, pool ? pool.size + 1 : 1);
     const bound = (p: number): number => Math.round((geo.c * p) / parts);
-    const calls = Array.from({ length: parts }, (_, p) => args(bound(p), bound(p + 1)));
-    await this.runParts(name, calls, parts > 1 ? this.pool() : undefined);
+    await this.runParts(name, Array.from({ length: parts }, (_, p) => args(bound(p), bound(p + 1))), pool);
   }
 
   /**
    * Runs a plan over the whole tensor. Returns, per part (thread), the pointer of its first
-   * accumulator (the others follow `stride` bytes apart), valid until the next plan.
+   * accumulator (the others follow `channelStride(c)` bytes apart), valid until the next plan.
    */
   private async execute(plan: KernelPlan): Promise<number[]> {
     const { geo } = plan;
@@ -275,7 +281,7 @@ export class WasmExecutor implements OperationExecutor {
     for (const t of tensors) inPlace &&= this.arena.owns(t);
     const pool = inPlace && geo.size >= this.parallelThreshold ? this.pool() : undefined;
     const parts = pool ? pool.size + 1 : 1;
-    const stride = (this.stride = Math.ceil((geo.c * 8) / 64) * 64);
+    const stride = channelStride(geo.c);
     const perPart = plan.accumulators > 0 ? plan.accumulators + SCRATCH_ARRAYS : 0;
     const base = this.parts.reserve(Math.max(64, stride * parts * perPart));
     const buffer = this.arena.buffer;
