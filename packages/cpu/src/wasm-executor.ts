@@ -8,9 +8,16 @@ import type { WorkerPool } from './worker-pool.js';
 
 /** Split points between threads are multiples of this many elements (a cache line of float32). */
 const SPLIT_ALIGN = 16;
-/** Elements of a tensor staged per kernel call: 64 KiB, so three slots stay in L2 with the kernel's work. */
-const STAGE_ELEMENTS = 16384;
-const STAGE_SLOTS = 3;
+/**
+ * Elements of a tensor staged per kernel call: 256 KiB, so the slots of x and dy stay in L2 with
+ * the kernel's work, and a channels-last chunk holds enough rows (64 of 1024 channels) that the
+ * per-channel steps of each call (shifts, merges) cost little beside its rows. Measured on plain
+ * arrays against 64 KiB: training forward of [256,1024] 285 against 500 us, backward 365
+ * against 395 us, the large shapes within 5%.
+ */
+const STAGE_ELEMENTS = 65536;
+/** Staging slots: x and dy (the output is written over one of them). */
+const STAGE_SLOTS = 2;
 /** Per-channel float64 arrays of a kernel's scratch (the largest, moments, needs 3.5). */
 const SCRATCH_ARRAYS = 4;
 /**
@@ -86,7 +93,7 @@ class Region {
  * Runs whole operations with the WebAssembly SIMD kernels on float32 tensors, every per-channel
  * step included (statistics, merges, constants), so nothing per channel is left to JavaScript. A
  * tensor in the executor's memory (see `WasmArena.allocateFloat32`) is read or written in place;
- * any other float32 tensor is copied through a staging area of that memory in 64 KiB chunks on
+ * any other float32 tensor is copied through a staging area of that memory in 256 KiB chunks on
  * the calling thread. When every tensor is in place and holds at least `parallelThreshold`
  * elements, the work is split across the calling thread and the worker pool: channel-major
  * tensors by whole channels for the training forward and backward (statistics, then outputs,
@@ -339,8 +346,11 @@ export class WasmExecutor implements OperationExecutor {
   }
 
   /**
-   * Some tensor outside this memory: chunk by chunk on this thread, each such tensor copied into
-   * a staging slot (inputs) or out of one (the output); tensors in this memory are used in place.
+   * Some tensor outside this memory: chunk by chunk on this thread, each such input copied into
+   * a staging slot and an output outside it written over the slot of the input before it (x's,
+   * or dy's for dx; every kernel reads an element before writing it) and copied out; tensors in
+   * this memory are used in place. Writing in place also keeps the output from aliasing its input
+   * 4 KiB apart, which slows channels-last rows of 1024 channels by 20%.
    * Channels-last chunks hold whole rows, so no row is split between two calls.
    */
   private runStaged(plan: KernelPlan, tensors: readonly Float32Array[], channelArgs: number[]): void {
@@ -349,7 +359,6 @@ export class WasmExecutor implements OperationExecutor {
     const buffer = this.arena.buffer;
     const slot = (k: number): number => this.stagePointer + k * STAGE_ELEMENTS * 4;
     const staged = tensors.map((t) => !this.arena.owns(t));
-    const stages = tensors.map((_, k) => new Float32Array(buffer, slot(k), STAGE_ELEMENTS));
     const chunk = geo.inner === 1 && geo.c <= STAGE_ELEMENTS ? Math.floor(STAGE_ELEMENTS / geo.c) * geo.c : STAGE_ELEMENTS;
     const outputIndex = plan.output ? tensors.length - 1 : -1;
     const kernel = this.kernels[plan.name] as (...args: number[]) => void;
@@ -359,13 +368,14 @@ export class WasmExecutor implements OperationExecutor {
       for (let k = 0; k < tensors.length; k++) {
         const tensor = tensors[k] as Float32Array;
         if (!staged[k]) pointers[k] = tensor.byteOffset + first * 4;
+        else if (k === outputIndex) pointers[k] = slot(k - 1);
         else {
           pointers[k] = slot(k);
-          if (k !== outputIndex) (stages[k] as Float32Array).set(tensor.subarray(first, last));
+          new Float32Array(buffer, pointers[k], last - first).set(tensor.subarray(first, last));
         }
       }
       kernel(...pointers, last - first, first, geo.c, geo.inner, ...channelArgs);
-      if (outputIndex >= 0 && staged[outputIndex]) (plan.output as Float32Array).set((stages[outputIndex] as Float32Array).subarray(0, last - first), first);
+      if (outputIndex >= 0 && staged[outputIndex]) (plan.output as Float32Array).set(new Float32Array(buffer, pointers[outputIndex] as number, last - first), first);
     }
   }
 

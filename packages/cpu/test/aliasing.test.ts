@@ -8,7 +8,7 @@ import { params } from './helpers.js';
 // read after being overwritten (errors of order 1); exact aliasing (y is x) must keep working.
 // Expected values come from core's float64 reference on untouched copies of the inputs.
 const CASES: readonly { layout: Layout; shape: number[] }[] = [
-  { layout: 'NCHW', shape: [3, 4, 50, 120] }, // more than one 64 KiB staging chunk
+  { layout: 'NCHW', shape: [3, 4, 50, 120] }, // more than one 256 KiB staging chunk
   { layout: 'NC', shape: [40, 7] },
 ];
 

@@ -1,4 +1,4 @@
-import { BACKEND_SPECIFICATION_VERSION, BnBackendError, BnShapeError, BnValueError, LAYOUTS, referenceTrainForward } from '@bnkit/core';
+import { BACKEND_SPECIFICATION_VERSION, BnBackendError, BnShapeError, BnValueError, LAYOUTS, referenceBackward, referenceTrainForward } from '@bnkit/core';
 import { describe, expect, it } from 'vitest';
 import { cpuExpectations, createCpuBackend } from '../src/index.js';
 import { expectClose } from '@bnkit/spec/test';
@@ -71,6 +71,17 @@ describe('cpu outputs the caller does not pass', () => {
       backend.free(y as Float32Array);
       expect(() => backend.free(y as Float32Array)).toThrow(/already freed/);
     }
+  });
+
+  it('take dx in the backend memory when x and dy are plain, the staging slots last in a fresh memory', async () => {
+    // dx (1 MiB) fills the initial memory, so the memory grows to end where the staging slots end.
+    const backend = createCpuBackend({ threads: 1 });
+    const large = Float32Array.from({ length: 1 << 18 }, (_, i) => Math.sin(i) * 3);
+    const dy = Float32Array.from(large, (_, i) => Math.cos(i));
+    const input = { x: large, dy, shape: [1 << 16, 4], layout: 'NC' as const, savedMean: new Float64Array([0.1, -0.2, 0.3, 0]), savedInvStd: new Float64Array([0.5, 0.6, 0.7, 0.8]), options };
+    const { dx } = await backend.backward(input);
+    expect(dx.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expectClose(dx, referenceBackward(input).dx, 2e-6, 2e-6, 'dx');
   });
 
   it('are plain arrays below 64 KiB', async () => {

@@ -4,16 +4,19 @@ import { createCpuBackend, type CpuBackend } from '../src/index.js';
 import { expectClose, randomFloat32, seededRandom } from '@bnkit/spec/test';
 import { params } from './helpers.js';
 
-// Tensors larger than the staging chunk and cut between two threads at a point that falls
-// inside a run (channels-first) or a row (channels-last).
+// Tensors larger than the staging chunk (65536 elements) and cut between two threads at a point
+// that falls inside a run (channels-first) or a row (channels-last).
 const CASES: readonly { layout: Layout; shape: number[] }[] = [
-  { layout: 'NCHW', shape: [5, 6, 33, 31] },
-  { layout: 'NHWC', shape: [3, 17, 19, 13] },
+  { layout: 'NCHW', shape: [11, 6, 33, 31] },
+  { layout: 'NHWC', shape: [5, 31, 37, 13] },
   { layout: 'NC', shape: [2001, 37] },
-  { layout: 'NCDHW', shape: [2, 3, 9, 10, 11] },
+  { layout: 'NCDHW', shape: [4, 3, 19, 20, 15] },
   // Rows wider than a staging chunk: chunks and thread cuts fall inside rows.
-  { layout: 'NC', shape: [6, 17001] },
+  { layout: 'NC', shape: [6, 70001] },
 ];
+
+/** Which tensors of a run are in the backend's memory (the rest are plain Float32Arrays). */
+type Placement = (name: 'x' | 'y' | 'dy' | 'dx') => boolean;
 
 describe('plain JavaScript, WebAssembly SIMD (in its memory or on plain arrays) and worker threads give the same results', () => {
   const js = createCpuBackend({ simd: false, threads: 1 });
@@ -42,35 +45,45 @@ describe('plain JavaScript, WebAssembly SIMD (in its memory or on plain arrays) 
       const x = randomFloat32(next, size, 1, 5);
       const dy = randomFloat32(next, size);
       const p = params(c, next);
-      // `inMemory` false: plain Float32Arrays, staged into the kernels' memory (channel-major
-      // tensors with runs of 256 values or more a whole channel at a time).
-      const run = async (backend: CpuBackend, inMemory = true) => {
-        const place = (a: Float32Array) => {
-          if (!inMemory) return a.slice();
+      // Tensors outside the backend's memory are staged into it (chunk by chunk, or channel-major
+      // tensors with runs of 256 values or more a whole channel at a time); the output of a chunk
+      // is written over an input's staging slot.
+      const run = async (backend: CpuBackend, inMemory: Placement = () => true) => {
+        const place = (name: Parameters<Placement>[0], a: Float32Array) => {
+          if (!inMemory(name)) return a.slice();
           const b = backend.allocate(a.length);
           b.set(a);
           return b;
         };
-        const input: TrainForwardInput = { x: place(x), shape, layout, ...p, out: { y: place(new Float32Array(size)) } };
+        const input: TrainForwardInput = { x: place('x', x), shape, layout, ...p, out: { y: place('y', new Float32Array(size)) } };
         const train = await backend.trainForward(input);
-        const inferred = await backend.inference({ ...input, out: { y: place(new Float32Array(size)) } });
+        const inferred = await backend.inference({ ...input, out: { y: place('y', new Float32Array(size)) } });
         const grad = await backend.backward({
           x: input.x,
-          dy: place(dy),
+          dy: place('dy', dy),
           shape,
           layout,
           gamma: p.gamma,
           savedMean: train.batchMean,
           savedInvStd: train.invStd,
-          out: { dx: place(new Float32Array(size)) },
+          out: { dx: place('dx', new Float32Array(size)) },
         });
         return { train, y: Float32Array.from(inferred.y), dx: Float32Array.from(grad.dx), dgamma: grad.dgamma, dbeta: grad.dbeta };
       };
       const a = await run(js);
       const b = await run(wasm);
       const w = await run(workers);
-      const plain = await run(wasm, false);
-      for (const [other, name] of [[b, 'wasm'], [w, 'workers'], [plain, 'wasm on plain arrays']] as const) {
+      const plain = await run(wasm, () => false);
+      const xInMemory = await run(workers, (name) => name === 'x');
+      const xPlain = await run(workers, (name) => name !== 'x');
+      const runs = [
+        [b, 'wasm'],
+        [w, 'workers'],
+        [plain, 'wasm on plain arrays'],
+        [xInMemory, 'x in memory, the rest plain'],
+        [xPlain, 'x plain, the rest in memory'],
+      ] as const;
+      for (const [other, name] of runs) {
         // Statistics: the SIMD sums fold float32 blocks of at most 32 values into float64.
         expectClose(other.train.batchMean, a.train.batchMean, 1e-9, 1e-7, `${name} batchMean`);
         expectClose(other.train.batchVar, a.train.batchVar, 1e-12, 1e-6, `${name} batchVar`);
