@@ -32,8 +32,12 @@ export function hasAllocator(backend: Backend): backend is AllocatingBackend {
   return typeof candidate.allocate === 'function' && typeof candidate.free === 'function';
 }
 
-/** Where a timed call's x, dy and outputs live: the backend's `allocate`, or plain Float32Arrays. */
-export type Buffers = 'allocate' | 'plain';
+/**
+ * Where a timed call's x, dy and outputs live: the backend's `allocate`; plain Float32Arrays; or
+ * plain x and dy with no `out`, so the backend allocates the outputs (returned to it with `free`
+ * after each call), the call most callers write.
+ */
+export type Buffers = 'allocate' | 'plain' | 'plain-inputs';
 
 /** One case's data, shared by every backend (copied into a backend's own buffers when it allocates). */
 export interface CaseData {
@@ -93,12 +97,14 @@ export interface OperationCall {
 
 /**
  * A call of `operation` on `backend` with the case's data in `buffers` (x, dy and the `out`
- * buffers; per-channel parameters stay plain), with preallocated outputs, so that what is timed
- * is the steady state of a training loop.
- * @throws BnValueError when `buffers` is `allocate` and the backend has no allocator.
+ * buffers; per-channel parameters stay plain), with preallocated outputs (or, for
+ * `plain-inputs`, outputs the backend allocates and takes back after each call), so that what is
+ * timed is the steady state of a training loop.
+ * @throws BnValueError when `buffers` is `allocate` or `plain-inputs` and the backend has no allocator.
  */
 export function operationCall(backend: Backend, data: CaseData, operation: Operation, buffers: Buffers): OperationCall {
-  const allocator = buffers === 'allocate' ? allocatorOf(backend) : undefined;
+  if (buffers === 'plain-inputs') return backendOutputsCall(allocatorOf(backend, buffers), data, operation);
+  const allocator = buffers === 'allocate' ? allocatorOf(backend, buffers) : undefined;
   const owned: Float32Array[] = [];
   const buffer = (source: Float32Array | number): Float32Array => {
     const length = typeof source === 'number' ? source : source.length;
@@ -144,7 +150,27 @@ function prepareCall(backend: Backend, data: CaseData, operation: Operation, buf
   }
 }
 
-function allocatorOf(backend: Backend): AllocatingBackend {
-  if (!hasAllocator(backend)) throw new BnValueError('buffers', `'plain' for ${backend.name}, which has no allocate()`, "'allocate'");
+function allocatorOf(backend: Backend, buffers: Buffers): AllocatingBackend {
+  if (!hasAllocator(backend)) throw new BnValueError('buffers', `'plain' for ${backend.name}, which has no allocate()`, `'${buffers}'`);
   return backend;
+}
+
+/** A call on plain x and dy with no `out`: the backend allocates y or dx, freed after the call. */
+function backendOutputsCall(backend: AllocatingBackend, data: CaseData, operation: Operation): OperationCall {
+  const common = { x: data.x, shape: data.shape, layout: data.layout, gamma: data.gamma };
+  const release = (): void => {};
+  switch (operation) {
+    case 'inference': {
+      const input: InferenceInput = { ...common, beta: data.beta, runningMean: data.runningMean, runningVar: data.runningVar };
+      return { call: async () => backend.free((await backend.inference(input)).y as Float32Array), release };
+    }
+    case 'trainForward': {
+      const input: TrainForwardInput = { ...common, beta: data.beta, runningMean: data.runningMean, runningVar: data.runningVar };
+      return { call: async () => backend.free((await backend.trainForward(input)).y as Float32Array), release };
+    }
+    case 'backward': {
+      const input: BackwardInput = { ...common, dy: data.dy, savedMean: data.savedMean, savedInvStd: data.savedInvStd };
+      return { call: async () => backend.free((await backend.backward(input)).dx as Float32Array), release };
+    }
+  }
 }

@@ -26,7 +26,7 @@ export interface BenchmarkOptions {
   readonly repeats?: number;
   /** Calls repeated before the first sample of a row, in ms (default three sample windows, `3 * minTimeMs`; see `TimingOptions.warmUpMs`). */
   readonly warmUpMs?: number;
-  /** Whether a backend with `allocate()` is also timed with plain Float32Arrays (default true). */
+  /** Whether a backend with `allocate()` is also timed with plain Float32Arrays, and with plain inputs whose outputs it allocates (default true). */
   readonly plainArrays?: boolean;
   /** The copy baselines to time (default both). */
   readonly baselines?: readonly CopyBaselineName[];
@@ -67,10 +67,13 @@ function unsupported(backend: Backend, layout: Layout, operation: Operation): st
   return undefined;
 }
 
+/** How a row names the buffers of a backend timed in more than one. */
+const BUFFER_LABELS: Record<Buffers, string> = { allocate: 'allocate()', plain: 'Float32Array', 'plain-inputs': 'Float32Array in' };
+
 function backendSubjects(backend: Backend, plainArrays: boolean, timing: TimingOptions): Subject[] {
-  const variants: Buffers[] = hasAllocator(backend) ? (plainArrays ? ['allocate', 'plain'] : ['allocate']) : ['plain'];
+  const variants: Buffers[] = hasAllocator(backend) ? (plainArrays ? ['allocate', 'plain', 'plain-inputs'] : ['allocate']) : ['plain'];
   return variants.map((buffers) => ({
-    label: variants.length > 1 ? `${backend.name} ${buffers === 'allocate' ? 'allocate()' : 'Float32Array'}` : backend.name,
+    label: variants.length > 1 ? `${backend.name} ${BUFFER_LABELS[buffers]}` : backend.name,
     kind: 'backend',
     backend: backend.name,
     buffers,

@@ -70,6 +70,29 @@ describe('operationCall', () => {
     expect(backend.allocations).toBe(0);
   });
 
+  it('passes plain x and dy and no out for plain-inputs, and frees each output the backend returns', async () => {
+    const backend = countingAllocator();
+    const data = caseData([2, 3], 'NC');
+    const freed: Float32Array[] = [];
+    const returned: Float32Array[] = [];
+    backend.free = (array) => freed.push(array);
+    const backward = backend.backward.bind(backend);
+    backend.backward = async (input) => {
+      expect(input.x).toBe(data.x);
+      expect(input.dy).toBe(data.dy);
+      expect(input.out).toBeUndefined();
+      const result = await backward(input);
+      returned.push(result.dx as Float32Array);
+      return result;
+    };
+    const prepared = operationCall(backend, data, 'backward', 'plain-inputs');
+    await prepared.call();
+    await prepared.call();
+    expect(freed).toEqual(returned);
+    expect(freed).toHaveLength(2);
+    expect(backend.allocations).toBe(0);
+  });
+
   it('refuses allocate() buffers for a backend without an allocator', () => {
     expect(hasAllocator(referenceBackend)).toBe(false);
     expect(() => operationCall(referenceBackend, caseData([2, 3], 'NC'), 'inference', 'allocate')).toThrow(BnValueError);

@@ -20,13 +20,12 @@ function labels(rows: readonly BenchmarkRow[]): string[] {
 }
 
 describe('runBenchmark', () => {
-  it('times both copies, then each backend, twice for one that allocates, on every case and operation', async () => {
+  it('times both copies, then each backend, three times for one that allocates, on every case and operation', async () => {
     const report = await runBenchmark({ backends: [allocating(), withoutNc()], cases: [{ shape: [4, 3], layout: 'NC' }], operations: ['inference', 'backward'], ...quick });
-    expect(labels(report.rows)).toEqual([
-      ...['copy-1t', 'copy-2t', 'reference allocate()', 'reference Float32Array', 'no-nc'],
-      ...['copy-1t', 'copy-2t', 'reference allocate()', 'reference Float32Array', 'no-nc'],
-    ]);
-    expect(report.rows.map((r) => r.operation)).toEqual([...Array(5).fill('inference'), ...Array(5).fill('backward')]);
+    const group = ['copy-1t', 'copy-2t', 'reference allocate()', 'reference Float32Array', 'reference Float32Array in', 'no-nc'];
+    expect(labels(report.rows)).toEqual([...group, ...group]);
+    expect(report.rows.map((r) => r.buffers)).toEqual([...Array(2).fill([undefined, undefined, 'allocate', 'plain', 'plain-inputs', 'plain'])].flat());
+    expect(report.rows.map((r) => r.operation)).toEqual([...Array(6).fill('inference'), ...Array(6).fill('backward')]);
     const noNc = report.rows.filter((r) => r.backend === 'no-nc');
     expect(noNc.map((r) => r.error)).toEqual(['unsupported: layout NC', 'unsupported: layout NC']);
     expect(noNc[0]?.medianMs).toBeNaN();
