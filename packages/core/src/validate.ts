@@ -80,16 +80,18 @@ function checkTensor(input: { x: unknown; shape: readonly number[]; layout: Infe
   return { info, x };
 }
 
+/** gamma or beta as given (checked), or `fill` in every channel when left out. */
+function affineArray(argument: 'gamma' | 'beta', value: unknown, info: ShapeInfo, x: FloatArray, fill: number): FloatArray {
+  return value === undefined ? filled(x, info.c, fill) : checkData(argument, value, info.c, `C = ${info.c}`, x);
+}
+
 /**
  * gamma and beta when affine: the given ones checked, ones and zeros for those left out (as
  * PyTorch and tfjs initialise them); neither when not affine, whatever was given.
  */
 function checkAffine(input: { gamma?: unknown; beta?: unknown }, info: ShapeInfo, options: ResolvedOptions, x: FloatArray): { gamma: FloatArray | undefined; beta: FloatArray | undefined } {
   if (!options.affine) return { gamma: undefined, beta: undefined };
-  const what = `C = ${info.c}`;
-  const gamma = input.gamma === undefined ? filled(x, info.c, 1) : checkData('gamma', input.gamma, info.c, what, x);
-  const beta = input.beta === undefined ? filled(x, info.c, 0) : checkData('beta', input.beta, info.c, what, x);
-  return { gamma, beta };
+  return { gamma: affineArray('gamma', input.gamma, info, x, 1), beta: affineArray('beta', input.beta, info, x, 0) };
 }
 
 function checkRunningStats(
@@ -155,7 +157,7 @@ export function prepareBackward(input: BackwardInput): PreparedRequest<CheckedBa
   const options = resolveOptions(input.options);
   const { info, x } = checkTensor(input);
   const dy = checkData('dy', input.dy, info.size, `the size of x`, x);
-  const { gamma } = checkAffine({ gamma: input.gamma }, info, options, x);
+  const gamma = options.affine ? affineArray('gamma', input.gamma, info, x, 1) : undefined;
   const savedMean = checkData('savedMean', input.savedMean, info.c, `C = ${info.c}`, x);
   const savedInvStd = checkData('savedInvStd', input.savedInvStd, info.c, `C = ${info.c}`, x);
   for (let i = 0; i < savedInvStd.length; i++) {
