@@ -20,8 +20,8 @@ import type { ChannelScratch } from './channel-scratch.js';
 
 /** What the operations need from the backend: where outputs come from and which executor runs. */
 export interface OperationContext {
-  /** The executor for one request, from the tensors it will read and write. */
-  choose(tensors: readonly FloatArray[]): Executor;
+  /** The executor for one request, from the tensors it will read (x, or x and dy) and write. */
+  choose(inputs: readonly FloatArray[], output: FloatArray): Executor;
   /** A new output of `size` elements for a caller who passed none, given the input it follows. */
   output(input: FloatArray, size: number): FloatArray;
   /** Whether two arrays are views of the same memory. */
@@ -98,7 +98,7 @@ export async function trainForward(request: TrainForwardInput, context: Operatio
   scratch.begin(geo.c);
   const y = outputBuffer(input.out?.y, 'out.y', input.x, info.size, context);
   const x = readableBeside(input.x, y, context.sameMemory);
-  const executor = context.choose([x, y]);
+  const executor = context.choose([x], y);
   const gamma = options.affine ? input.gamma : undefined;
   const beta = options.affine ? input.beta : undefined;
   if (executor.kind === 'operations') {
@@ -133,7 +133,7 @@ export async function inference(request: InferenceInput, context: OperationConte
   scratch.begin(geo.c);
   const y = outputBuffer(input.out?.y, 'out.y', input.x, info.size, context);
   const x = readableBeside(input.x, y, context.sameMemory);
-  const executor = context.choose([x, y]);
+  const executor = context.choose([x], y);
   const gamma = options.affine ? input.gamma : undefined;
   const beta = options.affine ? input.beta : undefined;
   if (executor.kind === 'operations') {
@@ -177,7 +177,7 @@ export async function backward(request: BackwardInput, context: OperationContext
   const dx = outputBuffer(input.out?.dx, 'out.dx', input.x, info.size, context);
   const x = readableBeside(input.x, dx, context.sameMemory);
   const dy = readableBeside(input.dy, dx, context.sameMemory);
-  const executor = context.choose([x, dy, dx]);
+  const executor = context.choose([x, dy], dx);
   const m = info.perChannel;
   const gamma = options.affine ? (input.gamma as FloatArray) : undefined;
   const block = new Float64Array(2 * c);

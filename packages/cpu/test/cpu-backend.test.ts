@@ -73,8 +73,8 @@ describe('cpu outputs the caller does not pass', () => {
     }
   });
 
-  it('take dx in the backend memory when x and dy are plain, the staging slots last in a fresh memory', async () => {
-    // dx (1 MiB) fills the initial memory, so the memory grows to end where the staging slots end.
+  it('take dx in the backend memory when x and dy are plain (staged in the private memory, dx written by copies)', async () => {
+    // 1 MiB per tensor: four staging chunks.
     const backend = createCpuBackend({ threads: 1 });
     const large = Float32Array.from({ length: 1 << 18 }, (_, i) => Math.sin(i) * 3);
     const dy = Float32Array.from(large, (_, i) => Math.cos(i));
