@@ -2,14 +2,16 @@
 // back to JavaScript between the two passes over a tensor. Channel-major tensors (NCHW and the
 // like: runs of `inner` > 1 values) go channel by channel, each thread taking a range of whole
 // channels, statistics then outputs while the channel's runs are still in the cache (a channel of
-// a [32, 64, 56, 56] tensor is 400 KB, well inside a 2 MB L2). Other tensors take two passes split
-// by element ranges, and the calling thread merges the parts' sums and sets the constants of the
-// second pass between them (trainConstants, backwardConstants).
-import { affineRun, constA, constB, constH, setConstants as setAffineConstants } from './affine';
+// a [32, 64, 56, 56] tensor is 400 KB, well inside a 2 MB L2). Channels-last rows wide enough to
+// split (see the executor) go the same way by columns: each thread takes a range of channels down
+// every row, its statistics then its outputs, with no step between threads. Other tensors take
+// two passes split by element ranges, and the calling thread merges the parts' sums and sets the
+// constants of the second pass between them (trainConstants, backwardConstants).
+import { affineRows, affineRun, constA, constB, constH, setConstants as setAffineConstants } from './affine';
 import { f64at, setF32, setF64 } from './common';
-import { gradInputRun, setConstants as setGradConstants, storeConstants as storeGradConstants } from './grad-input';
-import { gradSumsRun } from './grad-sums';
-import { merge, runMoments } from './moments';
+import { gradInputRows, gradInputRun, setConstants as setGradConstants, storeConstants as storeGradConstants } from './grad-input';
+import { gradSumsRows, gradSumsRun } from './grad-sums';
+import { merge, rowsMoments, runMoments } from './moments';
 
 // Byte offset of run b of channel ch.
 @inline function runOffset(b: i32, ch: i32, c: i32, inner: i32): usize {
@@ -39,13 +41,19 @@ function channelGradient(ch: i32, m: f64, mean: usize, invStd: usize, gamma: usi
 }
 
 /**
- * Training forward of channels [chFirst, chEnd) of x, [n, c, inner] with inner > 1: per channel
+ * Training forward of channels [chFirst, chEnd) of x, [n, c, inner]: per channel
  * the float64 moments of its n runs (see moments.ts), the biased variance, invStd, then
  * y = (x - mean) * scale + shift with scale = gamma * invStd and shift = beta (invStd and 0 when
  * gamma and beta are 0, not affine). Writes mean, variance and invStd (f64[c]) of those
- * channels; count is f64[c] scratch.
+ * channels; count is f64[c] scratch. Channels-last rows (inner = 1, n rows) go down the columns
+ * of those channels instead, with `scratch` (32 bytes per channel) for the moments' shifts and
+ * sums and the constants; channel-major tensors do not use it.
  */
-export function trainChannels(x: usize, y: usize, n: i32, c: i32, inner: i32, chFirst: i32, chEnd: i32, eps: f64, gamma: usize, beta: usize, mean: usize, variance: usize, invStd: usize, count: usize): void {
+export function trainChannels(x: usize, y: usize, n: i32, c: i32, inner: i32, chFirst: i32, chEnd: i32, eps: f64, gamma: usize, beta: usize, mean: usize, variance: usize, invStd: usize, count: usize, scratch: usize): void {
+  if (inner == 1) {
+    trainColumns(x, y, n, c, chFirst, chEnd, eps, gamma, beta, mean, variance, invStd, count, scratch);
+    return;
+  }
   for (let ch = chFirst; ch < chEnd; ch++) {
     setF64(count, ch, 0);
     for (let b = 0; b < n; b++) runMoments(x + runOffset(b, ch, c, inner), inner, ch, count, mean, variance);
@@ -57,13 +65,43 @@ export function trainChannels(x: usize, y: usize, n: i32, c: i32, inner: i32, ch
   }
 }
 
+// trainChannels of channels [chFirst, chEnd) of `rows` rows of c channels: their moments down the
+// rows (rowsMoments on the column range), then per channel the statistics and the affine
+// constants (f32 arrays after the moments' scratch), then y of those columns.
+function trainColumns(x: usize, y: usize, rows: i32, c: i32, chFirst: i32, chEnd: i32, eps: f64, gamma: usize, beta: usize, mean: usize, variance: usize, invStd: usize, count: usize, scratch: usize): void {
+  const width = chEnd - chFirst;
+  if (width <= 0) return;
+  const stride = <usize>c << 2;
+  const o = <usize>chFirst << 2;
+  const o8 = <usize>chFirst << 3;
+  memory.fill(count + o8, 0, <usize>width << 3);
+  rowsMoments(x + o, rows, width, stride, count + o8, mean + o8, variance + o8, scratch);
+  const w = <usize>width << 2;
+  const ph = scratch + <usize>width * 20;
+  const pa = ph + w;
+  const pb = pa + w;
+  for (let k = 0; k < width; k++) {
+    channelStatistics(chFirst + k, eps, gamma, beta, mean, variance, invStd, count);
+    setF32(ph, k, constH);
+    setF32(pa, k, constA);
+    setF32(pb, k, constB);
+  }
+  affineRows(x + o, y + o, rows, width, stride, ph, pa, pb);
+}
+
 /**
- * Backward of channels [chFirst, chEnd) of x and dy, [n, c, inner] with inner > 1, from the
+ * Backward of channels [chFirst, chEnd) of x and dy, [n, c, inner], from the
  * saved mean and invStd: per channel sumDy = sum(dy) and dgamma = sum(dy * (x - mean)) * invStd
  * in float64 (see grad-sums.ts), then dx (see grad-input.ts), gamma 1 when its pointer is 0.
- * Writes sumDy and dgamma (f64[c]) of those channels.
+ * Writes sumDy and dgamma (f64[c]) of those channels. Channels-last rows (inner = 1, n rows) go
+ * down the columns of those channels instead, with `scratch` (44 bytes per channel) for the
+ * sums' shifts and partial sums and the constants; channel-major tensors do not use it.
  */
-export function backwardChannels(x: usize, dy: usize, dx: usize, n: i32, c: i32, inner: i32, chFirst: i32, chEnd: i32, m: f64, mean: usize, invStd: usize, gamma: usize, sumDy: usize, dgamma: usize): void {
+export function backwardChannels(x: usize, dy: usize, dx: usize, n: i32, c: i32, inner: i32, chFirst: i32, chEnd: i32, m: f64, mean: usize, invStd: usize, gamma: usize, sumDy: usize, dgamma: usize, scratch: usize): void {
+  if (inner == 1) {
+    backwardColumns(x, dy, dx, n, c, chFirst, chEnd, m, mean, invStd, gamma, sumDy, dgamma, scratch);
+    return;
+  }
   for (let ch = chFirst; ch < chEnd; ch++) {
     setF64(sumDy, ch, 0);
     setF64(dgamma, ch, 0);
@@ -77,6 +115,27 @@ export function backwardChannels(x: usize, dy: usize, dx: usize, n: i32, c: i32,
       gradInputRun(x + o, dy + o, dx + o, inner);
     }
   }
+}
+
+// backwardChannels of channels [chFirst, chEnd) of `rows` rows of c channels: their gradient sums
+// down the rows (gradSumsRows on the column range), then per channel dgamma and the gradInput
+// constants (five f32 arrays after the sums' scratch), then dx of those columns.
+function backwardColumns(x: usize, dy: usize, dx: usize, rows: i32, c: i32, chFirst: i32, chEnd: i32, m: f64, mean: usize, invStd: usize, gamma: usize, sumDy: usize, dgamma: usize, scratch: usize): void {
+  const width = chEnd - chFirst;
+  if (width <= 0) return;
+  const stride = <usize>c << 2;
+  const o = <usize>chFirst << 2;
+  const o8 = <usize>chFirst << 3;
+  memory.fill(sumDy + o8, 0, <usize>width << 3);
+  memory.fill(dgamma + o8, 0, <usize>width << 3);
+  gradSumsRows(x + o, dy + o, rows, width, stride, mean + o8, sumDy + o8, dgamma + o8, scratch);
+  const w = <usize>width << 2;
+  const constants = scratch + <usize>width * 24;
+  for (let k = 0; k < width; k++) {
+    channelGradient(chFirst + k, m, mean, invStd, gamma, sumDy, dgamma);
+    storeGradConstants(constants, width, k);
+  }
+  gradInputRows(x + o, dy + o, dx + o, rows, width, stride, constants, constants + w, constants + 2 * w, constants + 3 * w, constants + 4 * w);
 }
 
 /**

@@ -28,6 +28,20 @@ const SCRATCH_ARRAYS = 4;
 const MIN_STAGED_RUN = 256;
 /** ...and a channel's blocks (x and y, or x, dy and dx) fit in this many bytes. */
 const MAX_CHANNEL_STAGE_BYTES = 16 << 20;
+/**
+ * Channels-last rows in this memory go channel by channel, each thread taking a range of columns
+ * down every row (statistics, then outputs, in one call: one hand-off and no per-channel step
+ * between the passes), when they hold at least MIN_COLUMN_CHANNELS (each thread's part of a row
+ * is then at least 1 KiB) and each thread's part of the inputs is at most MAX_COLUMN_BYTES. Two
+ * threads, median us, columns against two passes by rows: NC [128,1024] training forward 54
+ * against 72, backward 56 against 62; [256,1024] training forward (512 KiB a thread) 84 against
+ * 93; past the limit columns lose: [256,1024] backward 128 against 100, [512,1024] training
+ * forward 170 against 145.
+ */
+const MIN_COLUMN_CHANNELS = 512;
+const MAX_COLUMN_BYTES = 512 * 1024;
+/** Scratch bytes per channel of a range of columns: backward's 24 for its sums and 20 for its constants. */
+const COLUMN_SCRATCH_BYTES = 44;
 /** Bytes of float32 constants per channel: the affine kernel's 3, gradInput's 5. */
 const CONSTANT_BYTES = { affine: 12, gradInput: 20 } as const;
 
@@ -151,10 +165,10 @@ export class WasmExecutor implements OperationExecutor {
       const [gammaAt, betaAt, meanAt, varianceAt, invStdAt, countAt] = this.channelArrays(geo.c, [gamma, beta], 4) as [number, number, number, number, number, number];
       if (byChannel === 'in place') {
         const n = geo.size / (geo.c * geo.inner);
-        await this.runChannelParts('trainChannels', geo, (first, end) => [x.byteOffset, y.byteOffset, n, geo.c, geo.inner, first, end, eps, gammaAt, betaAt, meanAt, varianceAt, invStdAt, countAt]);
+        await this.runChannelParts('trainChannels', geo, (first, end, scratch) => [x.byteOffset, y.byteOffset, n, geo.c, geo.inner, first, end, eps, gammaAt, betaAt, meanAt, varianceAt, invStdAt, countAt, scratch]);
       } else {
         this.stageByChannel(geo, [x], y, (runs, [xs], ys, ch) =>
-          this.kernels.trainChannels(xs as number, ys, runs, 1, geo.inner, 0, 1, eps, channelEntry(gammaAt, ch), channelEntry(betaAt, ch), channelEntry(meanAt, ch), channelEntry(varianceAt, ch), channelEntry(invStdAt, ch), channelEntry(countAt, ch)),
+          this.kernels.trainChannels(xs as number, ys, runs, 1, geo.inner, 0, 1, eps, channelEntry(gammaAt, ch), channelEntry(betaAt, ch), channelEntry(meanAt, ch), channelEntry(varianceAt, ch), channelEntry(invStdAt, ch), channelEntry(countAt, ch), 0),
         );
       }
       this.readChannels(meanAt, stats.batchMean);
@@ -183,10 +197,10 @@ export class WasmExecutor implements OperationExecutor {
       const [meanAt, invStdAt, gammaAt, sumDyAt, dgammaAt] = this.channelArrays(geo.c, [mean, invStd, gamma], 2) as [number, number, number, number, number];
       if (byChannel === 'in place') {
         const n = geo.size / (geo.c * geo.inner);
-        await this.runChannelParts('backwardChannels', geo, (first, end) => [x.byteOffset, dy.byteOffset, dx.byteOffset, n, geo.c, geo.inner, first, end, m, meanAt, invStdAt, gammaAt, sumDyAt, dgammaAt]);
+        await this.runChannelParts('backwardChannels', geo, (first, end, scratch) => [x.byteOffset, dy.byteOffset, dx.byteOffset, n, geo.c, geo.inner, first, end, m, meanAt, invStdAt, gammaAt, sumDyAt, dgammaAt, scratch]);
       } else {
         this.stageByChannel(geo, [x, dy], dx, (runs, [xs, dys], dxs, ch) =>
-          this.kernels.backwardChannels(xs as number, dys as number, dxs, runs, 1, geo.inner, 0, 1, m, channelEntry(meanAt, ch), channelEntry(invStdAt, ch), channelEntry(gammaAt, ch), channelEntry(sumDyAt, ch), channelEntry(dgammaAt, ch)),
+          this.kernels.backwardChannels(xs as number, dys as number, dxs, runs, 1, geo.inner, 0, 1, m, channelEntry(meanAt, ch), channelEntry(invStdAt, ch), channelEntry(gammaAt, ch), channelEntry(sumDyAt, ch), channelEntry(dgammaAt, ch), 0),
         );
       }
       this.readChannels(sumDyAt, sums.sumDy);
@@ -206,13 +220,19 @@ export class WasmExecutor implements OperationExecutor {
   }
 
   /**
-   * How a channel-major training forward or backward goes channel by channel: `in place` when
-   * every tensor is in this memory (each thread taking whole channels), `staged` when some is not
+   * How a training forward or backward goes channel by channel: `in place` when every tensor is
+   * in this memory (each thread taking whole channels; channels-last rows only as
+   * MIN_COLUMN_CHANNELS and MAX_COLUMN_BYTES allow), `staged` when some is not (channel-major
+   * tensors only)
    * but a channel's runs are long enough and its blocks small enough to gather (see
    * MIN_STAGED_RUN and MAX_CHANNEL_STAGE_BYTES), else undefined (two passes by element ranges).
    */
   private channelWise(geo: Geometry, tensors: readonly FloatArray[]): 'in place' | 'staged' | undefined {
-    if (geo.inner === 1) return undefined;
+    if (geo.inner === 1) {
+      if (geo.c < MIN_COLUMN_CHANNELS || !tensors.every((t) => this.inPlace(t))) return undefined;
+      const threads = Math.min(geo.c, (this.splitPool(geo)?.size ?? 0) + 1);
+      return (geo.size * 4 * (tensors.length - 1)) / threads <= MAX_COLUMN_BYTES ? 'in place' : undefined;
+    }
     if (tensors.every((t) => this.inPlace(t))) return 'in place';
     if (geo.inner < MIN_STAGED_RUN || (geo.size / geo.c) * 4 * tensors.length > MAX_CHANNEL_STAGE_BYTES) return undefined;
     return 'staged';
@@ -242,6 +262,11 @@ export class WasmExecutor implements OperationExecutor {
     }
   }
 
+  /** The pool to split a tensor of `geo` across: a healthy one, from the parallel threshold on. */
+  private splitPool(geo: Geometry): WorkerPool | undefined {
+    return geo.size >= this.parallelThreshold ? this.pool() : undefined;
+  }
+
   /**
    * Per-channel float64 arrays in the channel region: one per input, its values copied in, then
    * `outputs` more for the kernels to write. Returns their pointers, 0 for an absent input
@@ -268,13 +293,18 @@ export class WasmExecutor implements OperationExecutor {
 
   /**
    * One call per thread over an equal range of whole channels: every thread from the parallel
-   * threshold on, never more than the channels.
+   * threshold on, never more than the channels. `args` gets the range and the part's scratch
+   * (COLUMN_SCRATCH_BYTES per channel for channels-last rows, none otherwise).
    */
-  private async runChannelParts(name: KernelName, geo: Geometry, args: (first: number, end: number) => number[]): Promise<void> {
-    const pool = geo.size >= this.parallelThreshold ? this.pool() : undefined;
+  private async runChannelParts(name: KernelName, geo: Geometry, args: (first: number, end: number, scratch: number) => number[]): Promise<void> {
+    const pool = this.splitPool(geo);
     const parts = Math.min(geo.c, pool ? pool.size + 1 : 1);
-    const bound = (p: number): number => Math.round((geo.c * p) / parts);
-    await this.runParts(name, Array.from({ length: parts }, (_, p) => args(bound(p), bound(p + 1))), pool);
+    // Columns of rows start on a cache line (16 channels), so no two threads write one line.
+    const align = geo.inner === 1 ? SPLIT_ALIGN : 1;
+    const bound = (p: number): number => (p === parts ? geo.c : Math.round((geo.c * p) / parts / align) * align);
+    const scratchBytes = geo.inner === 1 ? Math.ceil((geo.c * COLUMN_SCRATCH_BYTES) / 64) * 64 : 0;
+    const scratch = scratchBytes > 0 ? this.parts.reserve(parts * scratchBytes) : 0;
+    await this.runParts(name, Array.from({ length: parts }, (_, p) => args(bound(p), bound(p + 1), scratch + p * scratchBytes)), pool);
   }
 
   /**
@@ -286,7 +316,7 @@ export class WasmExecutor implements OperationExecutor {
     const tensors = plan.output ? [...plan.inputs, plan.output] : plan.inputs;
     let inPlace = true;
     for (const t of tensors) inPlace &&= this.arena.owns(t);
-    const pool = inPlace && geo.size >= this.parallelThreshold ? this.pool() : undefined;
+    const pool = inPlace ? this.splitPool(geo) : undefined;
     const parts = pool ? pool.size + 1 : 1;
     const stride = channelStride(geo.c);
     const perPart = plan.accumulators > 0 ? plan.accumulators + SCRATCH_ARRAYS : 0;

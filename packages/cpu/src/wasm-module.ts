@@ -25,6 +25,7 @@ export interface KernelExports {
     variance: number,
     invStd: number,
     count: number,
+    scratch: number,
   ): void;
   backwardChannels(
     x: number,
@@ -41,6 +42,7 @@ export interface KernelExports {
     gamma: number,
     sumDy: number,
     dgamma: number,
+    scratch: number,
   ): void;
   /** Called on the calling thread only: merges a training forward's part moments and sets the affine constants. */
   trainConstants(acc: number, parts: number, partBytes: number, arrayBytes: number, c: number, eps: number, gamma: number, beta: number, variance: number, invStd: number, constants: number): void;

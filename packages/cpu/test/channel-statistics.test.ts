@@ -28,6 +28,8 @@ describe('moments when the first values of a channel are far from its mean', () 
     { layout: 'NCHW' as const, shape: [1, 3, 40, 50] },
     { layout: 'NHWC' as const, shape: [1, 40, 50, 20] },
     { layout: 'NC' as const, shape: [2000, 20] },
+    // 520 channels: each thread takes a range of columns down the rows.
+    { layout: 'NC' as const, shape: [100, 520] },
   ];
   for (const { layout, shape } of cases) {
     it(`${layout} ${shape.join('x')}: mean and variance within 1e-9 relative of float64, in allocate() and plain arrays`, async () => {
@@ -107,20 +109,25 @@ describe('batch means near zero', () => {
   for (const { layout, shape } of [
     { layout: 'NCHW' as const, shape: [2, 3, 30, 40] },
     { layout: 'NC' as const, shape: [500, 24] },
+    { layout: 'NC' as const, shape: [300, 520] },
   ]) {
-    it(`${layout} ${shape.join('x')}: centred channels keep their mean to 1e-9 of the spread`, async () => {
-      const cpu = createCpuBackend({ threads: 1 });
+    it(`${layout} ${shape.join('x')}: centred channels keep their mean to 1e-9 of the spread, in plain arrays and in the backend's memory on two threads`, async () => {
+      const cpu = createCpuBackend({ threads: 2, parallelThreshold: 0 });
       await cpu.init();
       try {
         const size = shape.reduce((a, b) => a * b, 1);
         // Values symmetric about zero up to float32 rounding, far from the shift's float32 grid.
-        const x = Float32Array.from({ length: size }, (_, i) => Math.sin(i * 0.7331) * 3.14159 + 1e-4 * Math.cos(i));
+        const plain = Float32Array.from({ length: size }, (_, i) => Math.sin(i * 0.7331) * 3.14159 + 1e-4 * Math.cos(i));
+        const shared = cpu.allocate(size);
+        shared.set(plain);
         const options = { trackRunningStats: false };
-        const expected = await createReferenceBackend().trainForward({ x, shape, layout, options });
-        const got = await cpu.trainForward({ x, shape, layout, options });
-        for (let ch = 0; ch < got.batchMean.length; ch++) {
-          const spread = Math.sqrt(expected.batchVar[ch] as number);
-          expect(Math.abs((got.batchMean[ch] as number) - (expected.batchMean[ch] as number))).toBeLessThanOrEqual(1e-9 * spread + 1e-5 * Math.abs(expected.batchMean[ch] as number));
+        const expected = await createReferenceBackend().trainForward({ x: plain, shape, layout, options });
+        for (const x of [plain, shared]) {
+          const got = await cpu.trainForward({ x, shape, layout, options });
+          for (let ch = 0; ch < got.batchMean.length; ch++) {
+            const spread = Math.sqrt(expected.batchVar[ch] as number);
+            expect(Math.abs((got.batchMean[ch] as number) - (expected.batchMean[ch] as number))).toBeLessThanOrEqual(1e-9 * spread + 1e-5 * Math.abs(expected.batchMean[ch] as number));
+          }
         }
       } finally {
         await cpu.dispose();

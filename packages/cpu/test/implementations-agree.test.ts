@@ -13,6 +13,9 @@ const CASES: readonly { layout: Layout; shape: number[] }[] = [
   { layout: 'NCDHW', shape: [4, 3, 19, 20, 15] },
   // Rows wider than a staging chunk: chunks and thread cuts fall inside rows.
   { layout: 'NC', shape: [6, 70001] },
+  // Rows of 1001 and 600 channels: each thread takes a range of columns (cut at a multiple of 16).
+  { layout: 'NC', shape: [40, 1001] },
+  { layout: 'NHWC', shape: [2, 5, 7, 600] },
 ];
 
 /** Which tensors of a run are in the backend's memory (the rest are plain Float32Arrays). */
