@@ -67,7 +67,7 @@ export function trainChannels(x: usize, y: usize, n: i32, c: i32, inner: i32, ch
 
 // trainChannels of channels [chFirst, chEnd) of `rows` rows of c channels: their moments down the
 // rows (rowsMoments on the column range), then per channel the statistics and the affine
-// constants (f32 arrays after the moments' scratch), then y of those columns.
+// constants (f32 arrays after the moments' scratch; see statisticsAndConstants), then y of those columns.
 function trainColumns(x: usize, y: usize, rows: i32, c: i32, chFirst: i32, chEnd: i32, eps: f64, gamma: usize, beta: usize, mean: usize, variance: usize, invStd: usize, count: usize, scratch: usize): void {
   const width = chEnd - chFirst;
   if (width <= 0) return;
@@ -78,15 +78,9 @@ function trainColumns(x: usize, y: usize, rows: i32, c: i32, chFirst: i32, chEnd
   rowsMoments(x + o, rows, width, stride, count + o8, mean + o8, variance + o8, scratch);
   const w = <usize>width << 2;
   const ph = scratch + <usize>width * 20;
-  const pa = ph + w;
-  const pb = pa + w;
-  for (let k = 0; k < width; k++) {
-    channelStatistics(chFirst + k, eps, gamma, beta, mean, variance, invStd, count);
-    setF32(ph, k, constH);
-    setF32(pa, k, constA);
-    setF32(pb, k, constB);
-  }
-  affineRows(x + o, y + o, rows, width, stride, ph, pa, pb);
+  // variance holds the moments' M2 until statisticsAndConstants replaces it, channel by channel.
+  statisticsAndConstants(count + o8, mean + o8, variance + o8, width, eps, gamma != 0 ? gamma + o8 : 0, beta != 0 ? beta + o8 : 0, variance + o8, invStd + o8, ph);
+  affineRows(x + o, y + o, rows, width, stride, ph, ph + w, ph + 2 * w);
 }
 
 /**
@@ -138,6 +132,41 @@ function backwardColumns(x: usize, dy: usize, dx: usize, rows: i32, c: i32, chFi
   gradInputRows(x + o, dy + o, dx + o, rows, width, stride, constants, constants + w, constants + 2 * w, constants + 3 * w, constants + 4 * w);
 }
 
+// Per channel, from count, mean and M2 (f64[c] each): the biased variance and invStd (two
+// channels per step, core's inverseStd operations lane by lane, as channelStatistics), and the
+// affine kernel's float32 constants at `constants` (hi, a, b' f32[c] each; see affine.ts).
+function statisticsAndConstants(count: usize, mean: usize, m2: usize, c: i32, eps: f64, gamma: usize, beta: usize, variance: usize, invStd: usize, constants: usize): void {
+  const c2 = c & ~1;
+  const w = <usize>c << 2;
+  const one = f64x2.splat(1);
+  const e = f64x2.splat(eps);
+  let ch = 0;
+  // Two channels per step: channelStatistics and the affine constants (affine.ts's setConstants), lane by lane.
+  for (; ch < c2; ch += 2) {
+    const o = <usize>ch << 3;
+    const v = f64x2.div(v128.load(m2 + o), v128.load(count + o));
+    v128.store(variance + o, v);
+    const s = f64x2.div(one, f64x2.sqrt(f64x2.add(v, e)));
+    v128.store(invStd + o, s);
+    const scale = gamma != 0 ? f64x2.mul(v128.load(gamma + o), s) : s;
+    const shift = beta != 0 ? v128.load(beta + o) : f64x2.splat(0);
+    const mu = v128.load(mean + o);
+    const h = f32x4.demote_f64x2_zero(mu);
+    const b = f64x2.sub(shift, f64x2.mul(f64x2.sub(mu, f64x2.promote_low_f32x4(h)), scale));
+    const f = <usize>ch << 2;
+    v128.store64_lane(constants + f, h, 0);
+    v128.store64_lane(constants + w + f, f32x4.demote_f64x2_zero(scale), 0);
+    v128.store64_lane(constants + 2 * w + f, f32x4.demote_f64x2_zero(b), 0);
+  }
+  for (; ch < c; ch++) {
+    setF64(variance, ch, f64at(m2, ch));
+    channelStatistics(ch, eps, gamma, beta, mean, variance, invStd, count);
+    setF32(constants, ch, constH);
+    setF32(constants + w, ch, constA);
+    setF32(constants + 2 * w, ch, constB);
+  }
+}
+
 /**
  * Between the two passes of a training forward split by element ranges: merges the moments of
  * parts 1 .. parts - 1 into part 0 (Chan's update; part p's count, mean and M2 arrays, f64[c]
@@ -178,34 +207,7 @@ export function trainConstants(acc: usize, parts: i32, partBytes: usize, arrayBy
     }
     for (; ch < c; ch++) merge(count, mean, m2, ch, f64at(part, ch), f64at(part + arrayBytes, ch), f64at(part + 2 * arrayBytes, ch));
   }
-  const w = <usize>c << 2;
-  const one = f64x2.splat(1);
-  const e = f64x2.splat(eps);
-  let ch = 0;
-  // Two channels per step: channelStatistics and the affine constants (affine.ts's setConstants), lane by lane.
-  for (; ch < c2; ch += 2) {
-    const o = <usize>ch << 3;
-    const v = f64x2.div(v128.load(m2 + o), v128.load(count + o));
-    v128.store(variance + o, v);
-    const s = f64x2.div(one, f64x2.sqrt(f64x2.add(v, e)));
-    v128.store(invStd + o, s);
-    const scale = gamma != 0 ? f64x2.mul(v128.load(gamma + o), s) : s;
-    const shift = beta != 0 ? v128.load(beta + o) : f64x2.splat(0);
-    const mu = v128.load(mean + o);
-    const h = f32x4.demote_f64x2_zero(mu);
-    const b = f64x2.sub(shift, f64x2.mul(f64x2.sub(mu, f64x2.promote_low_f32x4(h)), scale));
-    const f = <usize>ch << 2;
-    v128.store64_lane(constants + f, h, 0);
-    v128.store64_lane(constants + w + f, f32x4.demote_f64x2_zero(scale), 0);
-    v128.store64_lane(constants + 2 * w + f, f32x4.demote_f64x2_zero(b), 0);
-  }
-  for (; ch < c; ch++) {
-    setF64(variance, ch, f64at(m2, ch));
-    channelStatistics(ch, eps, gamma, beta, mean, variance, invStd, count);
-    setF32(constants, ch, constH);
-    setF32(constants + w, ch, constA);
-    setF32(constants + 2 * w, ch, constB);
-  }
+  statisticsAndConstants(count, mean, m2, c, eps, gamma, beta, variance, invStd, constants);
 }
 
 /**

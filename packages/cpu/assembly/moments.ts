@@ -70,8 +70,11 @@ function deviations64(x: usize, n: i32, step: usize, mu: f64): void {
 // float32 value widened exactly): 0.08 spreads for 3 values, 0.0026 for a run of 3136.
 const MEAN_FLOOR: f64 = 0.143;
 
+// |k + dev / n| * sqrt(n) < MEAN_FLOOR * sqrt(q / n), squared and times n: no square root or
+// division per channel (a NaN or an infinite sum compares as the unsquared form does).
 @inline function meanNeedsFloat64(k: f64, q: f64, dev: f64, n: f64): bool {
-  return Math.abs(k + dev / n) * Math.sqrt(n) < MEAN_FLOOR * Math.sqrt(q / n);
+  const scaled = k * n + dev;
+  return scaled * scaled < MEAN_FLOOR * MEAN_FLOOR * q;
 }
 
 // sum(x - k) of a contiguous run of n values in float64 lanes.
@@ -237,9 +240,10 @@ function shiftsOfRows(x: usize, rows: i32, c: i32, stride: usize, sums: usize, s
     }
     for (; ch < c; ch++) setF64(sums, ch, f64at(sums, ch) + f32at(row, ch));
   }
-  const n = <f64>sample;
+  // An estimate: a product by 1 / n rounds no worse than it needs to.
+  const perRow = 1 / <f64>sample;
   for (let ch = 0; ch < c; ch++) {
-    store<f32>(shifts + (<usize>ch << 2), <f32>(f64at(sums, ch) / n));
+    store<f32>(shifts + (<usize>ch << 2), <f32>(f64at(sums, ch) * perRow));
     setF64(sums, ch, 0);
   }
 }
