@@ -103,7 +103,8 @@ export interface OperationCall {
  * @throws BnValueError when `buffers` is `allocate` or `plain-inputs` and the backend has no allocator.
  */
 export function operationCall(backend: Backend, data: CaseData, operation: Operation, buffers: Buffers): OperationCall {
-  if (buffers === 'plain-inputs') return backendOutputsCall(allocatorOf(backend, buffers), data, operation);
+  // Plain x and dy as they are; the backend allocates the output and takes it back.
+  if (buffers === 'plain-inputs') return { call: prepareCall(backend, data, operation, { input: (source) => source, owner: allocatorOf(backend, buffers) }), release: () => {} };
   const allocator = buffers === 'allocate' ? allocatorOf(backend, buffers) : undefined;
   const owned: Float32Array[] = [];
   const buffer = (source: Float32Array | number): Float32Array => {
@@ -117,35 +118,43 @@ export function operationCall(backend: Backend, data: CaseData, operation: Opera
     if (allocator) for (const array of owned) allocator.free(array);
   };
   try {
-    return prepareCall(backend, data, operation, buffer, release);
+    return { call: prepareCall(backend, data, operation, { input: buffer, output: buffer }), release };
   } catch (error) {
     release();
     throw error;
   }
 }
 
-function prepareCall(backend: Backend, data: CaseData, operation: Operation, buffer: (source: Float32Array | number) => Float32Array, release: () => void): OperationCall {
-  const x = buffer(data.x);
-  const common = { x, shape: data.shape, layout: data.layout };
+/**
+ * Where a prepared call's tensors come from: x and dy through `input`; the output through
+ * `output` (passed as `out`) or, without it, allocated by the backend and given back to `owner`
+ * after each call.
+ */
+interface Placement {
+  input(source: Float32Array): Float32Array;
+  output?(length: number): Float32Array;
+  owner?: AllocatingBackend;
+}
+
+/** The timed call of `operation` on the case's data, its tensors placed by `place`. */
+function prepareCall(backend: Backend, data: CaseData, operation: Operation, place: Placement): () => Promise<unknown> {
+  const x = place.input(data.x);
+  const common = { x, shape: data.shape, layout: data.layout, gamma: data.gamma };
+  const owner = place.owner;
+  const timed = <R>(run: () => Promise<R>, output: (result: R) => unknown): (() => Promise<unknown>) =>
+    owner ? async () => owner.free(output(await run()) as Float32Array) : run;
   switch (operation) {
     case 'inference': {
-      const input: InferenceInput = { ...common, gamma: data.gamma, beta: data.beta, runningMean: data.runningMean, runningVar: data.runningVar, out: { y: buffer(x.length) } };
-      return { call: () => backend.inference(input), release };
+      const input: InferenceInput = { ...common, beta: data.beta, runningMean: data.runningMean, runningVar: data.runningVar, ...(place.output && { out: { y: place.output(x.length) } }) };
+      return timed(() => backend.inference(input), (result) => result.y);
     }
     case 'trainForward': {
-      const input: TrainForwardInput = { ...common, gamma: data.gamma, beta: data.beta, runningMean: data.runningMean, runningVar: data.runningVar, out: { y: buffer(x.length) } };
-      return { call: () => backend.trainForward(input), release };
+      const input: TrainForwardInput = { ...common, beta: data.beta, runningMean: data.runningMean, runningVar: data.runningVar, ...(place.output && { out: { y: place.output(x.length) } }) };
+      return timed(() => backend.trainForward(input), (result) => result.y);
     }
     case 'backward': {
-      const input: BackwardInput = {
-        ...common,
-        dy: buffer(data.dy),
-        gamma: data.gamma,
-        savedMean: data.savedMean,
-        savedInvStd: data.savedInvStd,
-        out: { dx: buffer(x.length) },
-      };
-      return { call: () => backend.backward(input), release };
+      const input: BackwardInput = { ...common, dy: place.input(data.dy), savedMean: data.savedMean, savedInvStd: data.savedInvStd, ...(place.output && { out: { dx: place.output(x.length) } }) };
+      return timed(() => backend.backward(input), (result) => result.dx);
     }
   }
 }
@@ -153,24 +162,4 @@ function prepareCall(backend: Backend, data: CaseData, operation: Operation, buf
 function allocatorOf(backend: Backend, buffers: Buffers): AllocatingBackend {
   if (!hasAllocator(backend)) throw new BnValueError('buffers', `'plain' for ${backend.name}, which has no allocate()`, `'${buffers}'`);
   return backend;
-}
-
-/** A call on plain x and dy with no `out`: the backend allocates y or dx, freed after the call. */
-function backendOutputsCall(backend: AllocatingBackend, data: CaseData, operation: Operation): OperationCall {
-  const common = { x: data.x, shape: data.shape, layout: data.layout, gamma: data.gamma };
-  const release = (): void => {};
-  switch (operation) {
-    case 'inference': {
-      const input: InferenceInput = { ...common, beta: data.beta, runningMean: data.runningMean, runningVar: data.runningVar };
-      return { call: async () => backend.free((await backend.inference(input)).y as Float32Array), release };
-    }
-    case 'trainForward': {
-      const input: TrainForwardInput = { ...common, beta: data.beta, runningMean: data.runningMean, runningVar: data.runningVar };
-      return { call: async () => backend.free((await backend.trainForward(input)).y as Float32Array), release };
-    }
-    case 'backward': {
-      const input: BackwardInput = { ...common, dy: data.dy, savedMean: data.savedMean, savedInvStd: data.savedInvStd };
-      return { call: async () => backend.free((await backend.backward(input)).dx as Float32Array), release };
-    }
-  }
 }

@@ -220,20 +220,20 @@ export class WasmExecutor implements OperationExecutor {
   }
 
   /**
-   * How a training forward or backward goes channel by channel: `in place` when every tensor is
-   * in this memory (each thread taking whole channels; channels-last rows only as
-   * MIN_COLUMN_CHANNELS and MAX_COLUMN_BYTES allow), `staged` when some is not (channel-major
-   * tensors only)
-   * but a channel's runs are long enough and its blocks small enough to gather (see
-   * MIN_STAGED_RUN and MAX_CHANNEL_STAGE_BYTES), else undefined (two passes by element ranges).
+   * How a training forward or backward goes channel by channel, else undefined (two passes by
+   * element ranges). `in place` when every tensor is in this memory: each thread takes whole
+   * channels (channels-last rows: ranges of columns, as MIN_COLUMN_CHANNELS and
+   * MAX_COLUMN_BYTES allow). `staged` when a channel-major tensor is not, but its runs are long
+   * enough and a channel's blocks small enough to gather (MIN_STAGED_RUN and
+   * MAX_CHANNEL_STAGE_BYTES).
    */
   private channelWise(geo: Geometry, tensors: readonly FloatArray[]): 'in place' | 'staged' | undefined {
+    const inPlace = tensors.every((t) => this.inPlace(t));
     if (geo.inner === 1) {
-      if (geo.c < MIN_COLUMN_CHANNELS || !tensors.every((t) => this.inPlace(t))) return undefined;
-      const threads = Math.min(geo.c, (this.splitPool(geo)?.size ?? 0) + 1);
-      return (geo.size * 4 * (tensors.length - 1)) / threads <= MAX_COLUMN_BYTES ? 'in place' : undefined;
+      const columns = inPlace && geo.c >= MIN_COLUMN_CHANNELS && (geo.size * 4 * (tensors.length - 1)) / this.channelParts(geo).parts <= MAX_COLUMN_BYTES;
+      return columns ? 'in place' : undefined;
     }
-    if (tensors.every((t) => this.inPlace(t))) return 'in place';
+    if (inPlace) return 'in place';
     if (geo.inner < MIN_STAGED_RUN || (geo.size / geo.c) * 4 * tensors.length > MAX_CHANNEL_STAGE_BYTES) return undefined;
     return 'staged';
   }
@@ -267,6 +267,12 @@ export class WasmExecutor implements OperationExecutor {
     return geo.size >= this.parallelThreshold ? this.pool() : undefined;
   }
 
+  /** The split pool of `geo` and the parts a channel-by-channel call takes: one per thread, never more than the channels. */
+  private channelParts(geo: Geometry): { pool: WorkerPool | undefined; parts: number } {
+    const pool = this.splitPool(geo);
+    return { pool, parts: Math.min(geo.c, pool ? pool.size + 1 : 1) };
+  }
+
   /**
    * Per-channel float64 arrays in the channel region: one per input, its values copied in, then
    * `outputs` more for the kernels to write. Returns their pointers, 0 for an absent input
@@ -297,8 +303,7 @@ export class WasmExecutor implements OperationExecutor {
    * (COLUMN_SCRATCH_BYTES per channel for channels-last rows, none otherwise).
    */
   private async runChannelParts(name: KernelName, geo: Geometry, args: (first: number, end: number, scratch: number) => number[]): Promise<void> {
-    const pool = this.splitPool(geo);
-    const parts = Math.min(geo.c, pool ? pool.size + 1 : 1);
+    const { pool, parts } = this.channelParts(geo);
     // Columns of rows start on a cache line (16 channels), so no two threads write one line.
     const align = geo.inner === 1 ? SPLIT_ALIGN : 1;
     const bound = (p: number): number => (p === parts ? geo.c : Math.round((geo.c * p) / parts / align) * align);
@@ -391,7 +396,6 @@ export class WasmExecutor implements OperationExecutor {
     const staged = tensors.map((t) => !this.arena.owns(t));
     const chunk = geo.inner === 1 && geo.c <= STAGE_ELEMENTS ? Math.floor(STAGE_ELEMENTS / geo.c) * geo.c : STAGE_ELEMENTS;
     const outputIndex = plan.output ? tensors.length - 1 : -1;
-    const kernel = this.kernels[plan.name] as (...args: number[]) => void;
     const pointers = new Array<number>(tensors.length);
     for (let first = 0; first < geo.size; first += chunk) {
       const last = Math.min(geo.size, first + chunk);
@@ -404,7 +408,7 @@ export class WasmExecutor implements OperationExecutor {
           new Float32Array(buffer, pointers[k], last - first).set(tensor.subarray(first, last));
         }
       }
-      kernel(...pointers, last - first, first, geo.c, geo.inner, ...channelArgs);
+      this.invoke(plan.name, [...pointers, last - first, first, geo.c, geo.inner, ...channelArgs]);
       if (outputIndex >= 0 && staged[outputIndex]) (plan.output as Float32Array).set(new Float32Array(buffer, pointers[outputIndex] as number, last - first), first);
     }
   }
